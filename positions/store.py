@@ -1,0 +1,391 @@
+"""Load, validate and save negotiation folders.
+
+A negotiation folder holds:
+
+    negotiation.yaml    slug, title, summary, parties, issues
+    documents.yaml      documents: [...]
+    demands/*.yaml      curated demands, one file per document (document: ID, demands: [...])
+    extracted/*.yaml    model-extracted demands, same shape, saved by the extraction pipeline
+
+Loading never stops at the first problem: every error names the file, the line and the reason,
+and whatever did validate is still returned, so one broken file does not hide the rest.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from positions.schema import Demand, Document, Issue, Negotiation, Party
+
+DATA_ROOT = Path(__file__).resolve().parent.parent / "data" / "negotiations"
+MAX_YAML_BYTES = 5 * 1024 * 1024  # far above any hand-written list; stops a hostile file early
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
+
+
+@dataclasses.dataclass(frozen=True)
+class LoadError:
+    file: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.reason}"
+
+
+@dataclasses.dataclass
+class LoadResult:
+    negotiation: Negotiation | None
+    errors: list[LoadError]
+    data_version: str
+    path: Path
+
+    @property
+    def ok(self) -> bool:
+        return self.negotiation is not None and not self.errors
+
+
+class _Node(dict):
+    """A YAML mapping that remembers the line of itself and of each key (1-based)."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+
+class _LineLoader(yaml.SafeLoader):
+    """Safe loader that records line numbers and refuses duplicate keys."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> _Node:  # type: ignore[override]
+        mapping = _Node()
+        mapping.line = node.start_mark.line + 1
+        mapping.key_lines = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in mapping:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            mapping[key] = self.construct_object(value_node, deep=deep)
+            mapping.key_lines[str(key)] = key_node.start_mark.line + 1
+        return mapping
+
+
+_LineLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _LineLoader.construct_mapping
+)
+
+
+def parse_yaml(text: str, file: str) -> tuple[Any, list[LoadError]]:
+    """Parse YAML text safely; a syntax error becomes a LoadError with its line."""
+    try:
+        return yaml.load(text, Loader=_LineLoader), []  # noqa: S506 - _LineLoader is a SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        reason = f"YAML syntax error: {exc.problem or exc}"
+        if exc.context:
+            reason += f" ({exc.context})"
+        return None, [LoadError(file, line, reason)]
+    except yaml.YAMLError as exc:
+        return None, [LoadError(file, 1, f"YAML error: {exc}")]
+
+
+def _read_text(path: Path, shown: str) -> tuple[str | None, list[LoadError]]:
+    try:
+        size = path.stat().st_size
+        if size > MAX_YAML_BYTES:
+            return None, [LoadError(shown, 1, f"file is {size:,} bytes; the limit is {MAX_YAML_BYTES:,}")]
+        return path.read_text(encoding="utf-8"), []
+    except UnicodeDecodeError as exc:
+        return None, [LoadError(shown, 1, f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
+    except OSError as exc:
+        return None, [LoadError(shown, 1, f"cannot read file: {exc.strerror}")]
+
+
+def _line_of(node: Any, loc: Iterable[Any] = ()) -> int:
+    """Best line for a pydantic error location inside a parsed node."""
+    line = getattr(node, "line", 1) or 1
+    current = node
+    for part in loc:
+        if isinstance(current, _Node) and part in current:
+            line = current.key_lines.get(str(part), line)
+            current = current[part]
+            line = getattr(current, "line", line) or line
+        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+            current = current[part]
+            line = getattr(current, "line", line) or line
+        else:
+            break
+    return line
+
+
+def _validate(model: type, node: Any, file: str, what: str, **extra: Any) -> tuple[Any, list[LoadError]]:
+    if not isinstance(node, dict):
+        return None, [LoadError(file, _line_of(node), f"{what} must be a mapping, got {type(node).__name__}")]
+    try:
+        return model.model_validate({**extra, **node}), []
+    except ValidationError as exc:
+        ident = f" {node.get('id')!r}" if isinstance(node.get("id"), str) else ""
+        errors = []
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"]) or what
+            errors.append(LoadError(file, _line_of(node, err["loc"][:1]), f"{what}{ident}: {field}: {err['msg']}"))
+        return None, errors
+
+
+def _list_under(node: Any, key: str, file: str) -> tuple[list[Any], list[LoadError]]:
+    if node is None:
+        return [], []
+    if not isinstance(node, dict):
+        return [], [LoadError(file, _line_of(node), f"expected a mapping with '{key}:' at the top")]
+    value = node.get(key, [])
+    if value is None:
+        return [], []
+    if not isinstance(value, list):
+        return [], [LoadError(file, node.key_lines.get(key, 1), f"'{key}' must be a list")]
+    return value, []
+
+
+def data_version(folder: Path) -> str:
+    """Content hash of every YAML file in a negotiation folder (stable across machines)."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*.yaml")):
+        digest.update(path.relative_to(folder).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()[:12]
+
+
+def load_folder(folder: str | os.PathLike[str]) -> LoadResult:
+    """Load and validate one negotiation folder; never raises on bad content."""
+    folder = Path(folder)
+    errors: list[LoadError] = []
+
+    def shown(path: Path) -> str:
+        try:
+            return str(path.relative_to(Path.cwd()))
+        except ValueError:
+            return str(path)
+
+    def read(path: Path) -> Any:
+        text, errs = _read_text(path, shown(path))
+        errors.extend(errs)
+        if text is None:
+            return None
+        node, errs = parse_yaml(text, shown(path))
+        errors.extend(errs)
+        return node
+
+    head_path = folder / "negotiation.yaml"
+    if not head_path.is_file():
+        return LoadResult(None, [LoadError(shown(head_path), 1, "missing negotiation.yaml")], "", folder)
+    head = read(head_path)
+
+    parties: list[Party] = []
+    issues: list[Issue] = []
+    for key, model, bucket in (("parties", Party, parties), ("issues", Issue, issues)):
+        items, errs = _list_under(head, key, shown(head_path))
+        errors.extend(errs)
+        for item in items:
+            obj, errs = _validate(model, item, shown(head_path), key[:-1] if key != "parties" else "party")
+            errors.extend(errs)
+            if obj is not None:
+                bucket.append(obj)
+
+    documents: list[Document] = []
+    doc_path = folder / "documents.yaml"
+    doc_lines: dict[str, tuple[str, int]] = {}
+    if doc_path.is_file():
+        items, errs = _list_under(read(doc_path), "documents", shown(doc_path))
+        errors.extend(errs)
+        for item in items:
+            obj, errs = _validate(Document, item, shown(doc_path), "document")
+            errors.extend(errs)
+            if obj is not None:
+                documents.append(obj)
+                doc_lines[obj.id] = (shown(doc_path), _line_of(item))
+
+    demands: list[Demand] = []
+    demand_lines: dict[str, tuple[str, int, Any]] = {}
+    for sub, origin in (("demands", "curated"), ("extracted", "extracted")):
+        for path in sorted((folder / sub).glob("*.yaml")):
+            node = read(path)
+            items, errs = _list_under(node, "demands", shown(path))
+            errors.extend(errs)
+            default_doc = node.get("document") if isinstance(node, dict) else None
+            for item in items:
+                extra: dict[str, Any] = {"origin": origin}
+                if default_doc and isinstance(item, dict) and "document" not in item:
+                    extra["document"] = default_doc
+                obj, errs = _validate(Demand, item, shown(path), "demand", **extra)
+                errors.extend(errs)
+                if obj is not None:
+                    demands.append(obj)
+                    demand_lines[obj.id] = (shown(path), _line_of(item), item)
+
+    negotiation = None
+    if isinstance(head, dict):
+        try:
+            negotiation = Negotiation(
+                slug=head.get("slug", folder.name),
+                title=head.get("title", folder.name),
+                summary=head.get("summary", ""),
+                parties=tuple(parties),
+                issues=tuple(issues),
+                documents=tuple(documents),
+                demands=tuple(demands),
+            )
+        except ValidationError as exc:
+            for err in exc.errors():
+                field = ".".join(str(p) for p in err["loc"])
+                errors.append(LoadError(shown(head_path), _line_of(head, err["loc"][:1]), f"{field}: {err['msg']}"))
+
+    if negotiation is not None:
+        errors.extend(_cross_check(negotiation, head, shown(head_path), doc_lines, demand_lines))
+
+    return LoadResult(negotiation, errors, data_version(folder), folder)
+
+
+def _cross_check(
+    negotiation: Negotiation,
+    head: Any,
+    head_file: str,
+    doc_lines: dict[str, tuple[str, int]],
+    demand_lines: dict[str, tuple[str, int, Any]],
+) -> list[LoadError]:
+    """Checks that need the whole negotiation: ids that must exist, ids that must be unique."""
+    errors: list[LoadError] = []
+
+    def dupes(items: Iterable[Any], what: str, where: Any) -> None:
+        seen: set[str] = set()
+        for item in items:
+            if item.id in seen:
+                file, line = where(item)
+                errors.append(LoadError(file, line, f"duplicate {what} id {item.id!r}"))
+            seen.add(item.id)
+
+    def head_line(key: str) -> Any:
+        return lambda item: (head_file, next(
+            (_line_of(n) for n in head.get(key, []) if isinstance(n, dict) and n.get("id") == item.id), 1))
+
+    dupes(negotiation.parties, "party", head_line("parties"))
+    dupes(negotiation.issues, "issue", head_line("issues"))
+    dupes(negotiation.documents, "document", lambda d: doc_lines.get(d.id, ("documents.yaml", 1)))
+    dupes(negotiation.demands, "demand", lambda d: demand_lines[d.id][:2])
+
+    party_ids = {p.id for p in negotiation.parties}
+    issue_ids = {i.id for i in negotiation.issues}
+    documents = negotiation.documents_by_id()
+
+    for document in negotiation.documents:
+        if document.party is not None and document.party not in party_ids:
+            file, line = doc_lines.get(document.id, ("documents.yaml", 1))
+            errors.append(LoadError(file, line, f"document {document.id!r}: unknown party {document.party!r}"))
+
+    for demand in negotiation.demands:
+        file, line, node = demand_lines[demand.id]
+
+        def at(key: str) -> int:
+            return node.key_lines.get(key, line) if isinstance(node, _Node) else line
+
+        if demand.party not in party_ids:
+            errors.append(LoadError(file, at("party"), f"demand {demand.id!r}: unknown party {demand.party!r}"))
+        if demand.issue not in issue_ids:
+            errors.append(LoadError(file, at("issue"), f"demand {demand.id!r}: unknown issue {demand.issue!r}"))
+        document = documents.get(demand.document)
+        if document is None:
+            errors.append(LoadError(file, at("document"), f"demand {demand.id!r}: unknown document {demand.document!r}"))
+        elif demand.origin == "curated" and not document.url:
+            errors.append(LoadError(
+                file, at("document"),
+                f"demand {demand.id!r}: curated demand's document {document.id!r} has no source url"))
+    return errors
+
+
+def valid_slug(slug: str) -> bool:
+    """True for a plain folder name; refuses anything that could walk out of the data folder."""
+    return bool(_SLUG.match(slug))
+
+
+def negotiation_folder(slug: str, root: Path = DATA_ROOT) -> Path:
+    """The folder of a negotiation by slug, refusing paths outside the data root."""
+    if not valid_slug(slug):
+        raise ValueError(f"not a negotiation name: {slug!r}")
+    folder = (root / slug).resolve()
+    if folder.parent != root.resolve():
+        raise ValueError(f"not a negotiation name: {slug!r}")
+    return folder
+
+
+def list_negotiations(root: Path = DATA_ROOT) -> list[str]:
+    """Slugs of every negotiation folder under the data root."""
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if (p / "negotiation.yaml").is_file() and valid_slug(p.name))
+
+
+def load_negotiation(slug: str, root: Path = DATA_ROOT) -> LoadResult:
+    return load_folder(negotiation_folder(slug, root))
+
+
+class StaleWriteError(RuntimeError):
+    """The file changed on disk since the editor read it; the caller keeps the unsaved text."""
+
+
+def file_hash(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return None
+
+
+def atomic_write(path: Path, text: str, *, expected_hash: str | None | bool = False, keep_backup: bool = True) -> None:
+    """Write text so that readers see the old file or the new one, never half of either.
+
+    expected_hash: the hash the file had when the editor loaded it (None: it did not exist).
+    When given and the file has changed since, StaleWriteError is raised and nothing is written.
+    The previous version is kept as `<name>.bak`.
+    """
+    path = Path(path)
+    if expected_hash is not False and file_hash(path) != expected_hash:
+        raise StaleWriteError(f"{path.name} changed on disk since it was opened; reload and merge your changes")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if keep_backup and path.exists():
+            backup = path.with_name(path.name + ".bak")
+            _copy_backup(path, backup)
+        os.replace(tmp, path)
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _copy_backup(path: Path, backup: Path) -> None:
+    # Copy (not move) so the live file never disappears, even for an instant.
+    data = path.read_bytes()
+    fd, tmp = tempfile.mkstemp(prefix=f".{backup.name}.", suffix=".tmp", dir=backup.parent)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, backup)
