@@ -1,0 +1,70 @@
+"""`compare`: per-issue relations between parties, as JSON or a readable table."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+
+from positions.compare import Comparison, Selection, compare, resolve_parties
+from positions.store import load_negotiation
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--negotiation", help="negotiation slug under data/negotiations, e.g. russia-ukraine")
+    parser.add_argument("--parties", help="comma-separated party names, ids or aliases, e.g. Russia,Ukraine")
+    parser.add_argument("--as-of", type=dt.date.fromisoformat, help="state of play on this date (YYYY-MM-DD)")
+    parser.add_argument("--documents", help="comma-separated document ids to restrict to")
+    parser.add_argument("--origin", choices=["curated", "extracted", "both"], default="curated")
+    parser.add_argument("--min-confidence", type=float, default=0.0, help="floor for extracted demands")
+    parser.add_argument("--format", choices=["json", "table"], default="table")
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.negotiation or not args.parties:
+        raise ValueError("compare needs --negotiation SLUG --parties A,B")
+    result = load_negotiation(args.negotiation)
+    if result.negotiation is None or result.errors:
+        raise ValueError("the negotiation does not validate; run `python -m positions validate` for details")
+    negotiation = result.negotiation
+    origins = {"curated": {"curated"}, "extracted": {"extracted"}, "both": {"curated", "extracted"}}[args.origin]
+    selection = Selection(
+        parties=resolve_parties(negotiation, args.parties),
+        as_of=args.as_of,
+        documents=frozenset(d.strip() for d in args.documents.split(",")) if args.documents else None,
+        origins=frozenset(origins),
+        min_confidence=args.min_confidence,
+    )
+    if selection.documents:
+        unknown = selection.documents - set(negotiation.documents_by_id())
+        if unknown:
+            raise ValueError(f"unknown document(s): {', '.join(sorted(unknown))}")
+    comparison = compare(negotiation, selection)
+    if args.format == "json":
+        payload = comparison.to_json()
+        payload["data_version"] = result.data_version
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        print(format_table(comparison))
+    return 0
+
+
+def format_table(comparison: Comparison) -> str:
+    """A fixed-width table a person can read in a terminal."""
+    parties = [p.id for p in comparison.parties]
+    names = {p.id: p.name for p in comparison.parties}
+    header = f"{'issue':<32}{'relation':<12}{'dist':>5}  " + "".join(f"{names[p][:14]:>15}" for p in parties)
+    lines = [header, "-" * len(header)]
+    for item in comparison.issues:
+        stances = "".join(
+            f"{'—' if item.stance(p) is None else format(item.stance(p), '+.1f'):>15}" for p in parties
+        )
+        distance = "" if item.relation.distance is None else f"{item.relation.distance:.1f}"
+        lines.append(f"{item.issue.label[:31]:<32}{item.relation.kind:<12}{distance:>5}  {stances}")
+        for party, position in item.positions.items():
+            for condition in position.conditions if position else ():
+                lines.append(f"{'':<4}{names[party]} condition: {condition}")
+    as_of = comparison.selection.as_of
+    lines.append(f"\nstance on each issue's motion, -2 against .. +2 for; "
+                 f"{'as of ' + as_of.isoformat() if as_of else 'latest stated positions'}")
+    return "\n".join(lines)
