@@ -61,6 +61,13 @@ class _Node(dict):
     key_lines: dict[str, int]
 
 
+class _Seq(list):
+    """A YAML sequence that remembers the line of each item, even plain strings."""
+
+    line: int = 0
+    item_lines: list[int]
+
+
 class _LineLoader(yaml.SafeLoader):
     """Safe loader that records line numbers and refuses duplicate keys."""
 
@@ -79,8 +86,18 @@ class _LineLoader(yaml.SafeLoader):
         return mapping
 
 
+    def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> _Seq:  # type: ignore[override]
+        sequence = _Seq(self.construct_object(child, deep=deep) for child in node.value)
+        sequence.line = node.start_mark.line + 1
+        sequence.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return sequence
+
+
 _LineLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _LineLoader.construct_mapping
+)
+_LineLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _LineLoader.construct_sequence
 )
 
 
@@ -128,9 +145,9 @@ def _line_of(node: Any, loc: Iterable[Any] = ()) -> int:
     return line
 
 
-def _validate(model: type, node: Any, file: str, what: str, **extra: Any) -> tuple[Any, list[LoadError]]:
+def _validate(model: type, node: Any, file: str, what: str, line: int = 1, **extra: Any) -> tuple[Any, list[LoadError]]:
     if not isinstance(node, dict):
-        return None, [LoadError(file, _line_of(node), f"{what} must be a mapping, got {type(node).__name__}")]
+        return None, [LoadError(file, line, f"{what} must be a mapping, got {type(node).__name__}")]
     try:
         return model.model_validate({**extra, **node}), []
     except ValidationError as exc:
@@ -140,6 +157,12 @@ def _validate(model: type, node: Any, file: str, what: str, **extra: Any) -> tup
             field = ".".join(str(p) for p in err["loc"]) or what
             errors.append(LoadError(file, _line_of(node, err["loc"][:1]), f"{what}{ident}: {field}: {err['msg']}"))
         return None, errors
+
+
+def _items(value: list[Any]) -> list[tuple[Any, int]]:
+    """Items of a parsed list with the line each starts on."""
+    lines = getattr(value, "item_lines", [getattr(value, "line", 1)] * len(value))
+    return list(zip(value, lines))
 
 
 def _list_under(node: Any, key: str, file: str) -> tuple[list[Any], list[LoadError]]:
@@ -196,8 +219,8 @@ def load_folder(folder: str | os.PathLike[str]) -> LoadResult:
     for key, model, bucket in (("parties", Party, parties), ("issues", Issue, issues)):
         items, errs = _list_under(head, key, shown(head_path))
         errors.extend(errs)
-        for item in items:
-            obj, errs = _validate(model, item, shown(head_path), key[:-1] if key != "parties" else "party")
+        for item, line in _items(items):
+            obj, errs = _validate(model, item, shown(head_path), key[:-1] if key != "parties" else "party", line)
             errors.extend(errs)
             if obj is not None:
                 bucket.append(obj)
@@ -208,8 +231,8 @@ def load_folder(folder: str | os.PathLike[str]) -> LoadResult:
     if doc_path.is_file():
         items, errs = _list_under(read(doc_path), "documents", shown(doc_path))
         errors.extend(errs)
-        for item in items:
-            obj, errs = _validate(Document, item, shown(doc_path), "document")
+        for item, line in _items(items):
+            obj, errs = _validate(Document, item, shown(doc_path), "document", line)
             errors.extend(errs)
             if obj is not None:
                 documents.append(obj)
@@ -223,11 +246,11 @@ def load_folder(folder: str | os.PathLike[str]) -> LoadResult:
             items, errs = _list_under(node, "demands", shown(path))
             errors.extend(errs)
             default_doc = node.get("document") if isinstance(node, dict) else None
-            for item in items:
+            for item, line in _items(items):
                 extra: dict[str, Any] = {"origin": origin}
                 if default_doc and isinstance(item, dict) and "document" not in item:
                     extra["document"] = default_doc
-                obj, errs = _validate(Demand, item, shown(path), "demand", **extra)
+                obj, errs = _validate(Demand, item, shown(path), "demand", line, **extra)
                 errors.extend(errs)
                 if obj is not None:
                     demands.append(obj)
