@@ -18,7 +18,7 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +77,10 @@ class _LineLoader(yaml.SafeLoader):
         mapping.key_lines = {}
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "mapping keys must be plain values, not lists or mappings", key_node.start_mark
+                )
             if key in mapping:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r}", key_node.start_mark
@@ -227,7 +231,7 @@ def load_folder(folder: str | os.PathLike[str]) -> LoadResult:
 
     documents: list[Document] = []
     doc_path = folder / "documents.yaml"
-    doc_lines: dict[str, tuple[str, int]] = {}
+    doc_lines: list[tuple[str, int]] = []  # aligned with documents; ids may repeat
     if doc_path.is_file():
         items, errs = _list_under(read(doc_path), "documents", shown(doc_path))
         errors.extend(errs)
@@ -236,10 +240,10 @@ def load_folder(folder: str | os.PathLike[str]) -> LoadResult:
             errors.extend(errs)
             if obj is not None:
                 documents.append(obj)
-                doc_lines[obj.id] = (shown(doc_path), _line_of(item))
+                doc_lines.append((shown(doc_path), line))
 
     demands: list[Demand] = []
-    demand_lines: dict[str, tuple[str, int, Any]] = {}
+    demand_lines: list[tuple[str, int, Any]] = []  # aligned with demands; ids may repeat
     for sub, origin in (("demands", "curated"), ("extracted", "extracted")):
         for path in sorted((folder / sub).glob("*.yaml")):
             node = read(path)
@@ -254,7 +258,7 @@ def load_folder(folder: str | os.PathLike[str]) -> LoadResult:
                 errors.extend(errs)
                 if obj is not None:
                     demands.append(obj)
-                    demand_lines[obj.id] = (shown(path), _line_of(item), item)
+                    demand_lines.append((shown(path), line, item))
 
     negotiation = None
     if isinstance(head, dict):
@@ -283,40 +287,46 @@ def _cross_check(
     negotiation: Negotiation,
     head: Any,
     head_file: str,
-    doc_lines: dict[str, tuple[str, int]],
-    demand_lines: dict[str, tuple[str, int, Any]],
+    doc_lines: list[tuple[str, int]],
+    demand_lines: list[tuple[str, int, Any]],
 ) -> list[LoadError]:
     """Checks that need the whole negotiation: ids that must exist, ids that must be unique."""
     errors: list[LoadError] = []
 
-    def dupes(items: Iterable[Any], what: str, where: Any) -> None:
+    def dupes(items: Sequence[Any], what: str, where: Sequence[tuple[str, int]]) -> None:
         seen: set[str] = set()
-        for item in items:
+        for item, (file, line) in zip(items, where):
             if item.id in seen:
-                file, line = where(item)
                 errors.append(LoadError(file, line, f"duplicate {what} id {item.id!r}"))
             seen.add(item.id)
 
-    def head_line(key: str) -> Any:
-        return lambda item: (head_file, next(
-            (_line_of(n) for n in head.get(key, []) if isinstance(n, dict) and n.get("id") == item.id), 1))
+    def head_lines(key: str, items: Sequence[Any]) -> list[tuple[str, int]]:
+        nodes = [n for n in head.get(key, []) if isinstance(n, dict)] if isinstance(head, dict) else []
+        ids = [n.get("id") for n in nodes]
+        # The n-th valid item is the n-th node carrying that id (ids may repeat).
+        counts: dict[str, int] = {}
+        lines = []
+        for item in items:
+            nth = counts.get(item.id, 0)
+            counts[item.id] = nth + 1
+            matches = [_line_of(n) for n, i in zip(nodes, ids) if i == item.id]
+            lines.append((head_file, matches[nth] if nth < len(matches) else 1))
+        return lines
 
-    dupes(negotiation.parties, "party", head_line("parties"))
-    dupes(negotiation.issues, "issue", head_line("issues"))
-    dupes(negotiation.documents, "document", lambda d: doc_lines.get(d.id, ("documents.yaml", 1)))
-    dupes(negotiation.demands, "demand", lambda d: demand_lines[d.id][:2])
+    dupes(negotiation.parties, "party", head_lines("parties", negotiation.parties))
+    dupes(negotiation.issues, "issue", head_lines("issues", negotiation.issues))
+    dupes(negotiation.documents, "document", doc_lines)
+    dupes(negotiation.demands, "demand", [entry[:2] for entry in demand_lines])
 
     party_ids = {p.id for p in negotiation.parties}
     issue_ids = {i.id for i in negotiation.issues}
     documents = negotiation.documents_by_id()
 
-    for document in negotiation.documents:
+    for document, (file, line) in zip(negotiation.documents, doc_lines):
         if document.party is not None and document.party not in party_ids:
-            file, line = doc_lines.get(document.id, ("documents.yaml", 1))
             errors.append(LoadError(file, line, f"document {document.id!r}: unknown party {document.party!r}"))
 
-    for demand in negotiation.demands:
-        file, line, node = demand_lines[demand.id]
+    for demand, (file, line, node) in zip(negotiation.demands, demand_lines):
 
         def at(key: str) -> int:
             return node.key_lines.get(key, line) if isinstance(node, _Node) else line

@@ -197,3 +197,18 @@ def test_kill_during_saves_leaves_old_or_new_file(tmp_path: Path) -> None:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         assert path.read_text() in versions.values()
+
+
+def test_list_as_mapping_key_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, demands="document: memo\ndemands:\n  - {[1]: 2}\n")
+    errors = [str(e) for e in load_folder(folder).errors]
+    assert any("memo.yaml:3:" in e and "mapping keys must be plain values" in e for e in errors), errors
+
+
+def test_duplicate_demand_across_files_points_at_the_right_file(tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    (folder / "demands" / "zz-later.yaml").write_text(DEMANDS.replace("party: a", "party: zed"))
+    errors = [str(e) for e in load_folder(folder).errors]
+    assert any(e.endswith("zz-later.yaml:3: duplicate demand id 'd1'") for e in errors), errors
+    assert any("zz-later.yaml:4: demand 'd1': unknown party 'zed'" in e for e in errors), errors
+    assert not any("memo.yaml" in e for e in errors), errors
