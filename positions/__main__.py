@@ -23,8 +23,10 @@ def build_parser() -> argparse.ArgumentParser:
     for name, help_text in COMMANDS.items():
         try:
             module = importlib.import_module(f"positions.commands.{name}")
-        except ModuleNotFoundError:
-            continue  # a command not built yet simply does not appear in --help
+        except ModuleNotFoundError as exc:
+            if exc.name != f"positions.commands.{name}":
+                raise  # a broken import inside a command must not hide the command silently
+            continue
         command = sub.add_parser(name, help=help_text, description=help_text)
         module.add_arguments(command)
         command.set_defaults(_run=module.run)
