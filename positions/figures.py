@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import textwrap
 from collections.abc import Mapping, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -376,24 +377,28 @@ def movement_figure(
         subplot_titles=[_esc(issue_labels.get(i, i)) for i in issues],
         vertical_spacing=min(0.08, 0.5 / len(issues)),
     )
-    in_legend: set[str] = set()
+    # Traces and axes are added in one call each: per-row updates dominate the cost otherwise.
+    traces, trace_rows, in_legend = [], [], set()
+    groups = {key: rows.sort_values("date") for key, rows in df.groupby(["issue", "party"], sort=False)}
     for row, issue_id in enumerate(issues, start=1):
         for rank, party in enumerate(parties):
-            rows = df[(df["issue"] == issue_id) & (df["party"] == party.id)].sort_values("date")
-            if rows.empty:
+            rows = groups.get((issue_id, party.id))
+            if rows is None:
                 continue
-            fig.add_trace(go.Scatter(
+            traces.append(go.Scatter(
                 x=list(rows["date"]), y=list(rows["stance"]), mode="lines+markers", line_shape="hv",
                 name=_esc(party.name), legendgroup=party.id, showlegend=party.id not in in_legend,
                 # Later parties drawn thinner and smaller, so identical stances stay visible as rings.
                 line={"color": party.colour, "width": max(1.5, 4 - 1.2 * rank)},
                 marker={"color": party.colour, "size": max(6, 13 - 3 * rank),
                         "symbol": ["circle" if s == d else "circle-open" for s, d in zip(rows["stated"], rows["date"])]},
-                hovertext=[_movement_hover(party, r) for r in rows.itertuples()],
+                hovertext=[_movement_hover(party, r) for r in _records(rows)],
                 hovertemplate="%{hovertext}<extra></extra>",
-            ), row=row, col=1)
+            ))
+            trace_rows.append(row)
             in_legend.add(party.id)
-        fig.update_yaxes(row=row, col=1, **_stance_axis())
+    fig.add_traces(traces, rows=trace_rows, cols=[1] * len(traces))
+    fig.update_layout({f"yaxis{n if n > 1 else ''}": _stance_axis() for n in range(1, len(issues) + 1)})
     # Dates under every panel: in a tall figure the bottom axis is out of sight.
     fig.update_xaxes(showticklabels=True)
     fig.update_layout(
@@ -404,6 +409,12 @@ def movement_figure(
         legend={"orientation": "h", "y": 0.99, "yanchor": "top", "x": 1, "xanchor": "right", "yref": "container"},
     )
     return fig
+
+
+def _records(df: pd.DataFrame) -> list[SimpleNamespace]:
+    """Rows as attribute records; DataFrame.itertuples is slow with object columns."""
+    columns = list(df.columns)
+    return [SimpleNamespace(**dict(zip(columns, values))) for values in zip(*(df[c].tolist() for c in columns))]
 
 
 def _movement_hover(party: Party, row: Any) -> str:
@@ -455,7 +466,7 @@ def gap_figure(
                 f"<b>{_esc(labels.get(r.issue, r.issue))}</b> · {r.date.isoformat()}<br>"
                 f"distance {_distance_text(r.distance)} · {RELATION_LABELS[r.relation]}<br>"
                 f"{_esc(a.name)} {_stance_text(r.stance_a)}, {_esc(b.name)} {_stance_text(r.stance_b)}"
-                for r in part.itertuples()
+                for r in _records(part)
             ],
             hovertemplate="%{hovertext}<extra></extra>",
         ))
