@@ -3,6 +3,10 @@
 Run: scripts/run.sh (or `streamlit run app.py`). Each run reads st.query_params into a
 ViewState, lets the sidebar and the panel switch change it, draws one panel, and writes the
 state back to the URL, so the address bar always reopens the current view.
+
+Read-only by default: saving extracted lists and curating suggestions (the Extract view) need
+POSITIONS_EDIT_PASSPHRASE (or `edit_passphrase` in .streamlit/secrets.toml) on the server and
+the passphrase typed in the sidebar's Editing box; no link can turn editing on.
 """
 
 from __future__ import annotations
@@ -13,10 +17,12 @@ from collections.abc import Callable
 import streamlit as st
 
 from components import (
-    briefing, controls, data, demand_map, divergence, matrix, movement, overlap, scorecard, sources,
+    briefing, controls, curation, data, demand_map, divergence, extraction, matrix, movement, overlap, scorecard,
+    sources,
 )
 from components.text import md
 from positions import viewstate
+from positions.access import Access
 from positions.compare import Comparison
 from positions.embedding import ModelUnavailableError
 from positions.store import LoadResult
@@ -42,6 +48,7 @@ def main() -> None:
 
     asked, notices = viewstate.from_query(_query_params(), infos)
     state = controls.sidebar_controls(asked, negotiations, infos)
+    access = curation.editing_box()  # read-only unless this session typed the passphrase
     result, info = usable[state.negotiation], infos[state.negotiation]
     negotiation = result.negotiation
 
@@ -58,9 +65,12 @@ def main() -> None:
         _load_errors("Some of the data did not validate; what did is shown", result)
 
     comparison = data.comparison(state.negotiation, info.data_version, data.selection_view(state))
-    _status(state, comparison)
+    status = st.container()  # above the panel switch, but filled once the switch says which panel
     state = dataclasses.replace(state, panel=controls.panel_controls(state))
-    state = _panel(state, comparison, info)
+    if state.panel != "extract":  # the extract view shows its own lists, not this comparison
+        with status:
+            _status(state, comparison)
+    state = _panel(state, comparison, info, access)
 
     state = dataclasses.replace(state, data_version=info.data_version)
     query = viewstate.to_query(state)
@@ -106,7 +116,7 @@ def _status(state: ViewState, comparison: Comparison) -> None:
     )
 
 
-def _panel(state: ViewState, comparison: Comparison, info: NegotiationInfo) -> ViewState:
+def _panel(state: ViewState, comparison: Comparison, info: NegotiationInfo, access: Access) -> ViewState:
     """Draw the chosen panel; panels with their own controls hand back the updated state."""
     slug, version, view = state.negotiation, info.data_version, data.selection_view(state)
     names = {p.id: p.name for p in comparison.parties}
@@ -131,6 +141,10 @@ def _panel(state: ViewState, comparison: Comparison, info: NegotiationInfo) -> V
         case "sources":
             state = dataclasses.replace(state, source_filter=controls.filter_controls(state))
             sources.show(data.sources(slug, version, view), state.source_filter, file_stem(state))
+        case "extract":
+            state = extraction.page(
+                state, comparison.negotiation, data.folder(slug), access, embedder=data.embedder, new_folder=data.folder,
+            )
     return state
 
 

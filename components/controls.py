@@ -27,6 +27,7 @@ PANEL_LABELS = {
     "map": "Map",
     "movement": "Over time",
     "sources": "Sources",
+    "extract": "Extract",
 }
 ORIGIN_LABELS = {"curated": "Curated", "extracted": "Extracted", "both": "Both"}
 

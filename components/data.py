@@ -12,6 +12,8 @@ could mutate, sit in st.cache_data.
 from __future__ import annotations
 
 import dataclasses
+import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,24 +24,39 @@ from positions import embedding, figures, timeline
 from positions.compare import Comparison, IssueComparison, Relation, compare, similarity_matrix
 from positions.export import sources_table
 from positions.schema import Demand
-from positions.store import LoadResult, data_version, list_negotiations, load_negotiation, negotiation_folder
+from positions.store import (
+    DATA_ROOT, LoadResult, data_version, list_negotiations, load_negotiation, negotiation_folder,
+)
 from positions.viewstate import ViewState
+
+DATA_ROOT_ENV = "POSITIONS_DATA_ROOT"
+
+
+def data_root() -> Path:
+    """Where the negotiation folders are: $POSITIONS_DATA_ROOT (tests, a deployment's own data) or data/."""
+    return Path(os.environ.get(DATA_ROOT_ENV) or DATA_ROOT)
+
+
+def folder(slug: str) -> Path:
+    """A negotiation's folder under the data root (it may not exist yet)."""
+    return negotiation_folder(slug, data_root())
 
 
 def selection_view(state: ViewState) -> ViewState:
     """The state without the fields that only change presentation: the key of a comparison."""
-    return dataclasses.replace(state, panel="scorecard", pair=None, source_filter="", data_version=None)
+    return dataclasses.replace(state, panel="scorecard", pair=None, source_filter="", review=None, data_version=None)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def load(slug: str, version: str) -> LoadResult:
-    """One negotiation folder, loaded and validated; `version` only keys the cache."""
-    return load_negotiation(slug)
+    """One negotiation folder, loaded and validated; `version` (a content hash) keys the cache."""
+    return load_negotiation(slug, data_root())
 
 
 def load_all() -> dict[str, LoadResult]:
     """Every negotiation under data/, by slug. Hashing the YAML each run is ~1 ms for the bundled data."""
-    return {slug: load(slug, data_version(negotiation_folder(slug))) for slug in list_negotiations()}
+    root = data_root()
+    return {slug: load(slug, data_version(negotiation_folder(slug, root))) for slug in list_negotiations(root)}
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)

@@ -5,7 +5,9 @@ A negotiation folder holds:
     negotiation.yaml    slug, title, summary, parties, issues
     documents.yaml      documents: [...]
     demands/*.yaml      curated demands, one file per document (document: ID, demands: [...])
-    extracted/*.yaml    model-extracted demands, same shape, saved by the extraction pipeline
+    extracted/*.yaml    model-extracted demands, same shape, saved by the extraction pipeline; instead of
+                        `document: ID` such a file may carry its source as a mapping (`document: {id:
+                        ..., title: ..., date: ...}`), used when documents.yaml has no entry of that id
 
 Loading never stops at the first problem: every error names the file, the line and the reason,
 and whatever did validate is still returned, so one broken file does not hide the rest.
@@ -250,6 +252,16 @@ def load_folder(folder: str | os.PathLike[str]) -> LoadResult:
             items, errs = _list_under(node, "demands", shown(path))
             errors.extend(errs)
             default_doc = node.get("document") if isinstance(node, dict) else None
+            if origin == "extracted" and isinstance(default_doc, dict):
+                # `extract --save` files the document with its demands; documents.yaml, where a
+                # curator keeps sources, wins when it has the same id.
+                line = _line_of(default_doc)
+                document, errs = _validate(Document, default_doc, shown(path), "document", line)
+                errors.extend(errs)
+                if document is not None and document.id not in {d.id for d in documents}:
+                    documents.append(document)
+                    doc_lines.append((shown(path), line))
+                default_doc = default_doc.get("id")
             for item, line in _items(items):
                 extra: dict[str, Any] = {"origin": origin}
                 if default_doc and isinstance(item, dict) and "document" not in item:

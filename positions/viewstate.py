@@ -22,7 +22,7 @@ from positions.compare import Selection
 from positions.schema import Negotiation
 from positions.store import valid_slug
 
-PANELS: tuple[str, ...] = ("scorecard", "overlap", "diverge", "matrix", "map", "movement", "sources")
+PANELS: tuple[str, ...] = ("scorecard", "overlap", "diverge", "matrix", "map", "movement", "sources", "extract")
 ORIGINS: tuple[str, ...] = ("curated", "extracted", "both")
 
 MAX_KEYS = 50
@@ -37,7 +37,7 @@ _ID = re.compile(r"[a-z0-9][a-z0-9_.-]*")  # as schema._ID: an id never contains
 # they say what is compared, and a default that changes later must not change an old link.
 KEYS: tuple[str, ...] = (
     "negotiation", "parties", "as_of", "documents", "origin", "min_confidence",
-    "issues", "view", "pair", "filter", "version",
+    "issues", "view", "pair", "filter", "review", "version",
 )
 
 
@@ -88,6 +88,7 @@ class ViewState:
     panel: str = "scorecard"
     pair: tuple[str, str] | None = None
     source_filter: str = ""
+    review: str | None = None  # the document whose saved suggestions the extract view shows
     data_version: str | None = None
 
     def __post_init__(self) -> None:
@@ -117,6 +118,8 @@ class ViewState:
         problem = _filter_problem(self.source_filter)
         if problem:
             raise ValueError(f"source_filter {problem}")
+        if self.review is not None and not (isinstance(self.review, str) and _ID.fullmatch(self.review)):
+            raise ValueError(f"review must be a document id, got {self.review!r}")
         if self.data_version is not None and not _VERSION.fullmatch(self.data_version):
             raise ValueError(f"data_version must be a hex content hash, got {self.data_version!r}")
 
@@ -141,7 +144,7 @@ class ViewState:
         """This view moved to another negotiation: its ids mean nothing there, so they reset."""
         return dataclasses.replace(
             self, negotiation=info.slug, parties=info.default_parties, documents=None, issues=None,
-            pair=None, data_version=None,
+            pair=None, review=None, data_version=None,
         )
 
 
@@ -187,6 +190,7 @@ def to_query(state: ViewState) -> dict[str, str]:
         "view": state.panel if state.panel != "scorecard" else None,
         "pair": ",".join(state.pair) if state.pair else None,
         "filter": state.source_filter or None,
+        "review": state.review,
         "version": state.data_version,
     }
     return {key: value for key, value in values.items() if value is not None}
@@ -273,6 +277,12 @@ def from_query(
             notices.append(f"Ignored the sources filter: it {problem}.")
         else:
             fields["source_filter"] = value
+    if "review" in raw:
+        value = raw.pop("review").strip().lower()
+        if value in info.documents:
+            fields["review"] = value
+        else:
+            notices.append(f"Ignored review {_show(value)}: not a document of this negotiation.")
     if "version" in raw:
         value = raw.pop("version")
         if _VERSION.fullmatch(value):

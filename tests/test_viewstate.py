@@ -68,6 +68,8 @@ EXAMPLES = [
     ViewState("russia-ukraine", ("russia", "ukraine"), origin="extracted", min_confidence=1.0),
     ViewState("russia-ukraine", ("russia", "ukraine"), source_filter="  spaces kept  ü 日本 <b>x</b>"),
     ViewState("other-talks", ("south", "north"), issues=("water",), panel="movement"),
+    ViewState("russia-ukraine", ("russia", "ukraine"), panel="extract"),
+    ViewState("russia-ukraine", ("russia", "ukraine"), origin="both", panel="extract", review="ua-memo-2025-06-02"),
 ]
 
 
@@ -106,6 +108,7 @@ def states(draw: st.DrawFn) -> ViewState:
         panel=draw(st.sampled_from(PANELS)),
         pair=pair,
         source_filter=draw(st.text(st.characters(exclude_categories=("Cc", "Cs")), max_size=200)),
+        review=draw(st.none() | st.sampled_from(info.documents)),
         data_version=draw(st.none() | st.from_regex(r"\A[0-9a-f]{12}\Z")),
     )
 
@@ -165,6 +168,8 @@ def test_confidence_is_kept_to_two_decimals() -> None:
         ({"version": "abcdef\n"}, "data version"),
         ({"filter": "a\x00b"}, "control characters"),
         ({"filter": "x" * 201}, "longer than"),
+        ({"review": "no-such-doc"}, "review 'no-such-doc'"),
+        ({"review": "../../etc/passwd"}, "not a document of this negotiation"),
     ],
 )
 def test_invalid_values_are_dropped_with_a_notice(params: dict[str, str], fragment: str) -> None:
@@ -310,3 +315,35 @@ def test_info_from_the_bundled_negotiation() -> None:
     state, notices = from_query({"parties": "russia,ukraine", "as_of": "2025-06-04"}, {info.slug: info})
     assert notices == []
     assert state.as_of == dt.date(2025, 6, 4)
+
+
+# ------------------------------------------------------------------------------ the extract view
+
+
+def test_the_reviewed_document_rides_in_the_link() -> None:
+    state = ViewState("russia-ukraine", ("russia", "ukraine"), panel="extract", review="ru-memo-2025-06-02")
+    assert to_query(state) == {"negotiation": "russia-ukraine", "parties": "russia,ukraine", "view": "extract",
+                               "review": "ru-memo-2025-06-02"}
+    assert parse(to_query(state)) == (state, [])
+
+
+def test_the_reviewed_document_must_belong_to_the_negotiation() -> None:
+    state, notices = parse({"negotiation": "other-talks", "review": "ru-memo-2025-06-02"})
+    assert state.review is None
+    assert notices == ["Ignored review 'ru-memo-2025-06-02': not a document of this negotiation."]
+    with pytest.raises(ValueError, match="review"):
+        ViewState("russia-ukraine", ("russia", "ukraine"), review="../x")
+
+
+def test_switching_negotiation_drops_the_reviewed_document() -> None:
+    state = ViewState("russia-ukraine", ("russia", "ukraine"), panel="extract", review="ru-memo-2025-06-02")
+    moved = state.for_negotiation(OTHER)
+    assert moved.review is None and moved.panel == "extract"
+
+
+@pytest.mark.parametrize("param", ["edit", "unlocked", "passphrase", "edit_passphrase", "can_edit"])
+def test_no_link_parameter_can_ask_for_editing(param: str) -> None:
+    state, notices = parse({param: "1", "view": "extract"})
+    assert state == dataclasses.replace(default_state(), panel="extract")
+    assert "unknown parameter" in notices[0]
+    assert param not in to_query(state)

@@ -1,12 +1,20 @@
-"""`compare`: per-issue relations between parties, as JSON or a readable table."""
+"""`compare`: per-issue relations between parties, as JSON or a readable table.
+
+Two sources: a curated negotiation (`--negotiation SLUG --parties A,B`), or raw documents
+(`--doc FILE ... --party "A=alias" --party "B=alias"`), from which the extraction pipeline builds an
+ad-hoc negotiation on the generic issue set plus the issues it discovers.
+"""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import json
+import sys
 
+from positions.commands.extract import add_party_arguments, parties_from
 from positions.compare import Comparison, Selection, compare, resolve_parties
+from positions.schema import Negotiation
 from positions.store import load_negotiation
 
 
@@ -18,11 +26,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--origin", choices=["curated", "extracted", "both"], default="curated")
     parser.add_argument("--min-confidence", type=float, default=0.0, help="floor for extracted demands")
     parser.add_argument("--format", choices=["json", "table"], default="table")
+    parser.add_argument("--doc", action="append", default=[], metavar="FILE",
+                        help="a raw document to extract from (repeatable); compares on the generic issue set")
+    add_party_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.doc:
+        return run_documents(args)
     if not args.negotiation or not args.parties:
-        raise ValueError("compare needs --negotiation SLUG --parties A,B")
+        raise ValueError('compare needs --negotiation SLUG --parties A,B, or --doc FILE --party "A=..." --party "B=..."')
     result = load_negotiation(args.negotiation)
     if result.negotiation is None or result.errors:
         raise ValueError("the negotiation does not validate; run `python -m positions validate` for details")
@@ -43,6 +56,40 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         payload = comparison.to_json()
         payload["data_version"] = result.data_version
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        print(format_table(comparison))
+    return 0
+
+
+def run_documents(args: argparse.Namespace) -> int:
+    """Extract from the --doc files, then compare the --party parties on what was found."""
+    from positions.documents import UnreadableDocument, read_path
+    from positions.extract import extract
+
+    if args.negotiation:
+        raise ValueError("--doc compares raw documents on the generic issues; drop --negotiation")
+    parties = parties_from(args.party, None)
+    if len(parties) < 2:
+        raise ValueError('compare needs at least two parties: --party "A=alias" --party "B=alias"')
+    try:
+        sources = [read_path(path) for path in args.doc]
+    except UnreadableDocument as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if len({s.id for s in sources}) != len(sources):
+        raise ValueError("two --doc files have the same name; rename one so each document has its own id")
+    extraction = extract(sources, parties)
+    negotiation = Negotiation(
+        slug="documents", title="Extracted from " + ", ".join(s.name for s in sources), parties=parties,
+        issues=extraction.issues, documents=extraction.documents, demands=extraction.demands,
+    )
+    selection = Selection(parties=tuple(p.id for p in parties), as_of=args.as_of,
+                          origins=frozenset({"extracted"}), min_confidence=args.min_confidence)
+    comparison = compare(negotiation, selection)
+    if args.format == "json":
+        payload = comparison.to_json()
+        payload["model"] = extraction.model
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         print(format_table(comparison))

@@ -1,0 +1,162 @@
+"""Stance of a claim on its issue's motion (-2..+2), its condition, and the text to embed for it.
+
+stance = claim polarity (the cue: demand +, reject -, after negation and "rejected Y's call")
+       x content direction (does what the claim is about push the motion forward or back?)
+       x strength (2 firm, 1 tentative or deferred).
+
+The content direction is the hard part: "Russia demands that sanctions be lifted" is +2 on
+"sanctions are lifted", "Ukraine demands new sanctions" is -2 on the same motion, yet both
+sentences are close to the motion in embedding space. So direction is decided by which of two
+anchor lists the content is nearer to: examples FOR the motion and examples AGAINST it
+(positions/stance_anchors.yaml for generic issues; curated demands, by their stance, for a
+negotiation's own issues). Negators are cut out of the embedded text and applied by rule,
+because the model barely registers "not".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Literal
+
+from positions.attribution import Claim
+from positions.cues import find_condition
+
+# Negators removed from the text that is embedded; their effect is applied by rule instead.
+_NEGATOR = re.compile(r"\b(?:not|never|no longer|no|nor|neither)\b\s*|\b(?:n['’]t)\b", re.IGNORECASE)
+# "that Tavaran never acquires", "no enrichment": a negator among the first words, before any comma.
+_LEADING_NEGATION = re.compile(r"^\W*(?:[\w'’-]+\s+){0,2}?(?:not|never|no)\b", re.IGNORECASE)
+_THAT = re.compile(r"^\s*(?:(?:ensure|guarantee|make sure|see to it|insist)\s+that|that|to|for|on|the|a|an)\s+",
+                   re.IGNORECASE)
+# ", Holt told reporters after the final session." / ", according to two officials": who said it, not
+# what was said. Only a short tail that is nothing but attribution ("says it wants to negotiate" is not).
+_ATTRIBUTION_TAIL = re.compile(
+    r"[,;]?\s*[\"”’]?\s*,?\s*(?:(?:[A-Z][\w.'’-]*|the|a|an|his|her|its|their|\w+)\s+){0,6}?"
+    r"(?:said|says|told|tells|added|adds|stated|noted|warned|insisted|stressed|wrote|declared|announced)\b"
+    r"(?![^,;]*\b(?:that|it|they|he|she|we|to)\b)[^,;]{0,60}$"
+    r"|[,;]?\s*[\"”’]?\s*,?\s*according to\b.*$")
+# "only after X", "not until X": the thing happens later, not now.
+_DEFERRAL = re.compile(r"only (?:after|once|when)|not (?:until|before)\b", re.IGNORECASE)
+ConditionKind = Literal["deferral", "until", "opening", "other"]
+# Conditions that are themselves demands of the holder: "unless Kestria scraps the subsidies".
+_DEMANDING_CONDITION = re.compile(r"^(?:unless|until|till|only (?:after|once|when|if))\b", re.IGNORECASE)
+_IMMEDIATE = re.compile(r"\b(?:immediate(?:ly)?|now|at once|without delay)\b", re.IGNORECASE)
+
+
+@dataclasses.dataclass(frozen=True)
+class Content:
+    """What a claim is about, ready for the embedder, plus what the rules saw in it."""
+
+    text: str  # negators and trailing attribution removed; what gets embedded
+    negated: bool  # a leading negator governs the content ("that Tavaran never acquires", "no enrichment")
+    condition: tuple[int, int] | None  # sentence-relative span of the condition
+    condition_kind: ConditionKind | None
+    raw: str = ""  # the content as written (negators kept), for the direction words
+    end: int = 0  # where the content ends in the sentence, its condition cut off
+
+
+def content_of(sentence: str, claim: Claim) -> Content:
+    """The part of the sentence a claim is about, without its condition and attribution."""
+    start, end = claim.content
+    # Only a condition inside this claim's own stretch of the sentence belongs to it.
+    condition = find_condition(sentence[:end], start if claim.cue else 0)
+    # A sentence-initial condition ("If there are to be guarantees, ...") belongs to every claim.
+    if condition is None and claim.cue is not None:
+        condition = _leading_condition(sentence)
+    condition_kind = None
+    if condition is not None:
+        condition_kind = _kind_of(sentence, condition)
+        if start <= condition[0] < end:
+            end = condition[0]
+        elif condition[0] < start < condition[1]:
+            start = condition[1]
+    raw = sentence[start:end]
+    raw = _ATTRIBUTION_TAIL.sub("", raw)
+    raw = _THAT.sub("", raw)
+    cue = claim.cue
+    if cue is None:
+        negated = False  # an implicit "No X" line already carries its negation as polarity
+    elif cue.kind == "modal":
+        # The clause holds the modal itself; only a negator after it and its own "not" counts.
+        after = sentence[cue.end:end]
+        after = re.sub(r"^\s*[\"“]?\s*(?:not|never)\b", "", after, flags=re.IGNORECASE)
+        negated = bool(_LEADING_NEGATION.match(_THAT.sub("", after))) if not cue.idiom else False
+    else:
+        negated = bool(_LEADING_NEGATION.match(raw))
+    text = re.sub(r"\s+", " ", _NEGATOR.sub("", raw)).strip(" ,;:.\"“”'’") or raw.strip()
+    return Content(text or sentence.strip(), negated, condition, condition_kind, raw.strip(), end)
+
+
+def strip_attribution(text: str) -> str:
+    """The text without a trailing ", X said on Monday" or ", according to X"."""
+    return _ATTRIBUTION_TAIL.sub("", text)
+
+
+def sentence_view(sentence: str, end: int | None = None) -> str:
+    """The sentence up to the end of a claim's content, embedded when the content alone is too short.
+
+    ("both sides had accepted Caldera's offer to host it": "to host it" says nothing; the sentence
+    up to there says "the next round would take place in Port Alder".)
+    """
+    text = _ATTRIBUTION_TAIL.sub("", sentence[:end].strip())
+    return re.sub(r"\s+", " ", _NEGATOR.sub("", text)).strip(" ,;:.\"“”'’") or sentence.strip()
+
+
+def content_words(text: str) -> int:
+    """Words of three letters or more: a content with fewer than a handful says little on its own."""
+    return len(re.findall(r"[A-Za-z]{3,}", text))
+
+
+def _leading_condition(sentence: str) -> tuple[int, int] | None:
+    """ "If ..., " / "Should ..., " / "Unless ..., " opening the sentence."""
+    match = re.match(r"(\s*)((?:if|should|unless|provided|as long as|once)\b[^,]{3,160}),", sentence, re.IGNORECASE)
+    return (match.start(2), match.end(2)) if match else None
+
+
+def stance_of(claim: Claim, content: Content, direction: float, motion: str) -> int:
+    """Whole-number stance -2..+2 on the motion, from cue, content direction and condition.
+
+    direction: > 0 when the content pushes the motion forward, < 0 when it pushes back.
+    A deferral ("only after X") of something the motion wants *immediately* is against the
+    motion; a deferral, an "until" or a condition opening the sentence lowers the strength to 1.
+    """
+    sign = claim.polarity * (-1 if content.negated else 1) * (1 if direction >= 0 else -1)
+    strength = claim.strength
+    if content.condition_kind == "deferral":
+        strength = 1
+        if sign > 0 and _IMMEDIATE.search(motion):
+            sign = -1
+    elif content.condition_kind in ("until", "opening"):
+        # "sanctions stay until X", "If there are to be guarantees, they must ...": held, but
+        # short of an outright demand.
+        strength = 1
+    return sign * strength
+
+
+def _kind_of(sentence: str, condition: tuple[int, int]) -> ConditionKind:
+    marker = sentence[condition[0]:condition[1]]
+    if _DEFERRAL.match(marker):
+        return "deferral"
+    if re.match(r"(?:until|till)\b", marker, re.IGNORECASE):
+        return "until"
+    if not sentence[:condition[0]].strip(" \"“'‘"):
+        return "opening"
+    return "other"
+
+
+def condition_text(sentence: str, content: Content) -> str | None:
+    if content.condition is None:
+        return None
+    return sentence[content.condition[0]:content.condition[1]].strip(" ,;")
+
+
+def demanding_condition(sentence: str, content: Content) -> str | None:
+    """The condition's own demand ("unless Kestria scraps the subsidies" -> "Kestria scraps the subsidies")."""
+    if content.condition is None:
+        return None
+    text = sentence[content.condition[0]:content.condition[1]]
+    match = _DEMANDING_CONDITION.match(text)
+    if not match:
+        return None
+    rest = text[match.end():].strip(" ,;")
+    return rest if len(rest.split()) >= 3 else None

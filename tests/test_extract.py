@@ -1,0 +1,317 @@
+"""The extraction pipeline with the real model: who demands what, which way, and how sure.
+
+One session-scoped model (conftest.real_embedder); the texts are small, so the whole module
+runs in well under a minute, the development-set evaluation included.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from positions import __main__ as cli
+from positions.commands.extract import parse_party, safe_cell
+from positions.documents import read_bytes
+from positions.embedding import CachedEmbedder, EmbeddingCache
+from positions.evaluation import DEVSET, evaluate, load_devset
+from positions.extract import PIPELINE_VERSION, Extraction, extract
+from positions.schema import Party
+from positions.store import load_folder
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def model(real_embedder):
+    """The real model behind an in-memory cache: issue texts and anchors are encoded once per module."""
+    return CachedEmbedder(real_embedder, EmbeddingCache(real_embedder.model_id))
+
+RUSSIA = Party(id="russia", name="Russia", aliases=("Moscow", "Kremlin", "Putin", "Russian"))
+UKRAINE = Party(id="ukraine", name="Ukraine", aliases=("Kyiv", "Zelenskyy", "Ukrainian", "Ukrainians"))
+NORTH = Party(id="northland", name="Northland", aliases=("Northern", "Prime Minister Kell", "Kell"))
+SOUTH = Party(id="southland", name="Southland", aliases=("Southern", "Minister Brandt", "Brandt", "Gen. Sand", "Sand"))
+
+
+def run(text: str, parties=(RUSSIA, UKRAINE), embedder=None, name: str = "doc.txt", **options) -> Extraction:
+    return extract([read_bytes(text.encode("utf-8"), name)], parties, embedder=embedder, **options)
+
+
+def found(extraction: Extraction) -> list[tuple[str, str, int, str]]:
+    """(party, issue, stance, evidence) of every demand, in order."""
+    return [(d.party, d.issue, d.stance, d.evidence) for d in extraction.demands]
+
+
+# ------------------------------------------------------------------------------ stance traps
+
+
+@pytest.mark.parametrize(("sentence", "party", "issue", "stance"), [
+    # The same motion ("sanctions are lifted"), opposite demands, both close to it in embedding space.
+    ("Russia demands that sanctions be lifted.", "russia", "sanctions", 2),
+    ("Ukraine demands new sanctions on Russia.", "ukraine", "sanctions", -2),
+    ("Ukraine called for an immediate ceasefire.", "ukraine", "ceasefire", 2),
+    ("Russia rejected calls for a truce.", "russia", "ceasefire", -2),
+    ("Ukraine insisted on its right to join NATO.", "ukraine", "alliances", 2),
+    ("Russia demands that Ukraine never join NATO.", "russia", "alliances", -2),
+    ("Russia wants Ukraine to drop its bid to join NATO.", "russia", "alliances", -2),
+    ('"We will never give up our land," Zelenskyy said.', "ukraine", "territory", -2),
+])
+def test_stance_follows_the_cue_and_the_direction_of_the_content(model, sentence, party, issue, stance):
+    assert found(run(sentence, embedder=model))[0][:3] == (party, issue, stance)
+
+
+def test_a_deferred_ceasefire_is_against_an_immediate_one_and_keeps_its_condition(model):
+    extraction = run("Russia will agree to a ceasefire only after Ukrainian troops withdraw from the four regions.",
+                     embedder=model)
+    ceasefire = next(d for d in extraction.demands if d.issue == "ceasefire")
+    assert (ceasefire.party, ceasefire.stance) == ("russia", -1)
+    assert ceasefire.condition == "only after Ukrainian troops withdraw from the four regions"
+
+
+def test_a_conditional_acceptance_is_for_the_motion_with_its_condition(model):
+    demand = run("KELL: We have no objection to aid convoys, provided that they are inspected at the border.",
+                 parties=(NORTH, SOUTH), embedder=model).demands[0]
+    assert (demand.party, demand.issue, demand.stance) == ("northland", "humanitarian", 1)
+    assert demand.condition == "provided that they are inspected at the border"
+
+
+# ------------------------------------------------------------------------------ who demands it
+
+
+def test_reported_speech_in_its_usual_forms(model):
+    text = ("The ceasefire must be unconditional, Zelenskyy said.\n\n"
+            "Russia is ready to exchange all prisoners of war, said Putin.\n\n"
+            "A meeting of the presidents should take place in Istanbul, according to the Kremlin.")
+    assert [(p, i) for p, i, _, _ in found(run(text, embedder=model))] == [
+        ("ukraine", "ceasefire"), ("russia", "prisoners"), ("russia", "process")]
+
+
+def test_one_party_reporting_the_others_demand_attributes_it_to_the_other(model):
+    assert found(run("Moscow says Kyiv wants security guarantees from its allies.", embedder=model))[0][:3] == (
+        "ukraine", "security_guarantees", 2)
+
+
+def test_rejecting_the_others_call_gives_two_opposite_demands_from_one_sentence(model):
+    sentence = "Zelenskyy rejected Putin's calls for a truce."
+    assert sorted(found(run(sentence, embedder=model))) == [
+        ("russia", "ceasefire", 2, sentence), ("ukraine", "ceasefire", -2, sentence)]
+
+
+def test_pronouns_and_titles_refer_back_to_the_last_party_that_spoke(model):
+    text = ("Gen. Sand rejected Northland's calls for an immediate truce. "
+            '"A ceasefire will be possible only after Northern units leave the salient," the general said. '
+            "He demanded that Northland recognise Southern control over the territory its forces now hold.")
+    parties = [(p, d.evidence[:12]) for d in run(text, parties=(NORTH, SOUTH), embedder=model).demands
+               for p in [d.party]]
+    assert ("southland", '"A ceasefire') in parties
+    assert ("southland", "He demanded ") in parties
+    assert ("northland", "Gen. Sand re") in parties and ("southland", "Gen. Sand re") in parties
+
+
+def test_transcript_lines_belong_to_their_speaker_and_questions_to_nobody(model):
+    text = ("MODERATOR: The minister will take questions.\n\n"
+            "Q: Will Southland pay compensation for the damage?\n\n"
+            "MINISTER BRANDT: No. We reject the very idea of reparations.\n\n"
+            "Q: Northland says you want to annex the whole province. Is that your demand?\n\n"
+            "MINISTER BRANDT: We are ready to exchange all prisoners next month.")
+    assert [(p, i, s) for p, i, s, _ in found(run(text, parties=(NORTH, SOUTH), embedder=model))] == [
+        ("southland", "reparations", -2), ("southland", "prisoners", 2)]
+
+
+def test_numbered_points_belong_to_the_author_named_in_the_heading(model):
+    text = ("# Memorandum of the Government of Northland\n\n"
+            "Since the war began, more than 10,000 people have been killed.\n\n"
+            "The Government of Northland proposes the following:\n\n"
+            "1. An immediate and unconditional ceasefire along the entire line of contact.\n"
+            "2. The release of all prisoners of war on the principle of all for all.\n"
+            "3. Southland shall pay full compensation for the damage caused by its aggression.\n")
+    extraction = run(text, parties=(NORTH, SOUTH), embedder=model, name="memo.md")
+    assert extraction.documents[0].party == "northland"
+    assert [(p, i, s) for p, i, s, _ in found(extraction)] == [
+        ("northland", "ceasefire", 2), ("northland", "prisoners", 2), ("northland", "reparations", 2)]
+
+
+def test_background_figures_and_commentary_are_not_demands(model):
+    text = ("The war began in 2022. More than 10,000 people have been killed and 600,000 have fled.\n\n"
+            '"Neither side is ready to compromise," said Lena Voss, a security analyst at the Institute.\n\n'
+            "Analysts say Russia wants to keep the land.")
+    assert run(text, embedder=model).demands == ()
+
+
+# ------------------------------------------------------------------------------ provenance and new issues
+
+
+def test_every_demand_carries_its_evidence_offsets_confidence_and_model(model):
+    text = ("KYIV, March 2 (Wire) - Ukraine demands new sanctions on Russia.\n\n"
+            "\"We want peace,\" Zelenskyy said. Russia demands that sanctions be lifted.")
+    extraction = run(text, embedder=model)
+    source = extraction.sources[0]
+    assert extraction.demands
+    for demand in extraction.demands:
+        assert source.text[demand.evidence_start:demand.evidence_end] == demand.evidence
+        assert demand.origin == "extracted" and 0.0 <= demand.confidence <= 1.0
+        assert demand.model == f"{model.model_id}+{PIPELINE_VERSION}" == f"all-MiniLM-L6-v2+{PIPELINE_VERSION}"
+        assert demand.document == source.id == "doc"
+
+
+def test_a_demand_that_fits_no_issue_founds_a_discovered_issue_the_other_party_answers(model):
+    text = ("Northland demands that Southland rename the river the Northern River. "
+            "Southland rejected Northland's demand that the river be renamed.")
+    extraction = run(text, parties=(NORTH, SOUTH), embedder=model)
+    [issue] = extraction.discovered
+    assert issue.id.startswith("other-") and "rename" in issue.motion
+    stances = {(d.party, d.stance) for d in extraction.demands}
+    assert ("northland", 2) in stances and ("southland", -2) in stances
+    assert {d.issue for d in extraction.demands} == {issue.id}
+
+
+# ------------------------------------------------------------------------------ the command line
+
+
+@pytest.fixture
+def cli_model(model, monkeypatch):
+    """The CLI's process-wide embedder is the session's model (loading it once is enough)."""
+    monkeypatch.setattr("positions.extract.get_embedder", lambda: model)
+    monkeypatch.setattr("positions.embedding.get_embedder", lambda: model)
+
+
+def test_extract_command_prints_json_yaml_and_formula_safe_csv(cli_model, tmp_path, capsys):
+    path = tmp_path / "wire.txt"
+    path.write_text("=HYPERLINK(1) Ukraine demands new sanctions on Russia.\n", encoding="utf-8")
+    parties = ["--party", "Russia=Moscow,Kremlin", "--party", "Ukraine=Kyiv,Zelenskyy"]
+
+    assert cli.main(["extract", str(path), *parties, "--format", "json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert [(d["party"], d["issue"], d["stance"]) for d in payload["demands"]] == [("ukraine", "sanctions", -2)]
+    assert payload["documents"][0]["id"] == "wire"
+
+    assert cli.main(["extract", str(path), *parties, "--format", "yaml"]) == 0
+    assert yaml.safe_load(capsys.readouterr().out)["demands"][0]["evidence_start"] == 0
+
+    assert cli.main(["extract", str(path), *parties, "--format", "csv"]) == 0
+    header, row = capsys.readouterr().out.splitlines()
+    assert header.startswith("id,party,issue,stance")
+    assert ",-2," in row and ",'=HYPERLINK(1) Ukraine demands" in row
+
+
+@pytest.mark.parametrize(("value", "cell"), [
+    ("=1+1", "'=1+1"), ("+cmd", "'+cmd"), ("-x", "'-x"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"),
+    ("\rx", "'\rx"), (-2, "-2"), ("-0.5", "-0.5"), ("plain", "plain"), (None, ""),
+])
+def test_csv_cells_that_start_a_formula_are_neutralised(value, cell):
+    assert safe_cell(value) == cell
+
+
+def test_party_options_parse_names_and_aliases():
+    party = parse_party("Red Hills Front = RHLF, the Front ,")
+    assert (party.id, party.name, party.aliases) == ("red-hills-front", "Red Hills Front", ("RHLF", "the Front"))
+
+
+def test_unreadable_file_is_refused_with_the_reason(cli_model, tmp_path, capsys):
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(b"not a pdf")
+    assert cli.main(["extract", str(path), "--party", "A", "--party", "B"]) == 2
+    assert "not a PDF" in capsys.readouterr().err
+
+
+def negotiation_folder(root: Path) -> Path:
+    folder = root / "northland-southland"
+    (folder / "demands").mkdir(parents=True)
+    (folder / "negotiation.yaml").write_text(yaml.safe_dump({
+        "slug": "northland-southland", "title": "Northland and Southland",
+        "parties": [{"id": "northland", "name": "Northland", "aliases": ["Northern", "Kell"]},
+                    {"id": "southland", "name": "Southland", "aliases": ["Southern", "Brandt"]}],
+        "issues": [{"id": "ceasefire", "label": "Ceasefire", "description": "Stopping the fighting: truce, pause.",
+                    "motion": "An immediate ceasefire takes effect."},
+                   {"id": "prisoners", "label": "Prisoners", "description": "Exchange and release of prisoners.",
+                    "motion": "All prisoners are released."}],
+    }), encoding="utf-8")
+    return folder
+
+
+def test_extract_save_files_the_list_with_its_document_and_the_folder_still_validates(cli_model, tmp_path, capsys):
+    folder = negotiation_folder(tmp_path / "data")
+    doc = tmp_path / "kell-statement.txt"
+    doc.write_text("Kell called for an immediate ceasefire. Southland rejected Northland's calls for a truce.\n"
+                   "Brandt said Southland was ready to release all prisoners.\n", encoding="utf-8")
+    assert cli.main(["extract", str(doc), "--negotiation", "northland-southland", "--data", str(tmp_path / "data"),
+                     "--format", "json", "--save"]) == 0
+    saved = yaml.safe_load((folder / "extracted" / "kell-statement.yaml").read_text(encoding="utf-8"))
+    assert saved["document"]["id"] == "kell-statement" and saved["document"]["kind"] == "news"
+    result = load_folder(folder)
+    assert result.ok, result.errors
+    assert {d.origin for d in result.negotiation.demands} == {"extracted"}
+    assert result.negotiation.document("kell-statement").note.startswith("extracted from kell-statement.txt")
+    assert {(d.party, d.issue, d.stance) for d in result.negotiation.demands} >= {
+        ("northland", "ceasefire", 2), ("southland", "ceasefire", -2), ("southland", "prisoners", 2)}
+
+
+def test_an_extracted_files_document_yields_to_documents_yaml_and_is_validated(tmp_path):
+    folder = negotiation_folder(tmp_path)
+    (folder / "extracted").mkdir()
+    demand = {"id": "x1", "party": "northland", "issue": "ceasefire", "stance": 2, "text": "a ceasefire",
+              "confidence": 0.9, "evidence": "Kell wants a ceasefire.", "model": "m", "document": "memo"}
+    extracted = {"document": {"id": "memo", "title": "Extracted title", "date": "2025-03-02", "kind": "news"},
+                 "demands": [demand]}
+    (folder / "extracted" / "memo.yaml").write_text(yaml.safe_dump(extracted), encoding="utf-8")
+    assert load_folder(folder).negotiation.document("memo").title == "Extracted title"
+
+    (folder / "documents.yaml").write_text(yaml.safe_dump({"documents": [
+        {"id": "memo", "title": "Curated title", "date": "2025-03-01", "kind": "memorandum"}]}), encoding="utf-8")
+    result = load_folder(folder)
+    assert result.ok and result.negotiation.document("memo").title == "Curated title"
+
+    extracted["document"] = {"id": "other", "title": "No date", "kind": "news"}
+    (folder / "extracted" / "memo.yaml").write_text(yaml.safe_dump(extracted), encoding="utf-8")
+    errors = [str(e) for e in load_folder(folder).errors]
+    assert any("extracted/memo.yaml" in e and "date" in e for e in errors), errors
+
+
+def test_compare_from_raw_documents_prints_the_compare_json_shape(cli_model, tmp_path, capsys):
+    first, second = tmp_path / "north.txt", tmp_path / "south.txt"
+    first.write_text("Northland called for an immediate ceasefire. Kell demanded the release of all prisoners.\n",
+                     encoding="utf-8")
+    second.write_text("Southland rejected Northland's calls for a ceasefire. "
+                      "Brandt said Southland was ready to release all prisoners of war.\n", encoding="utf-8")
+    assert cli.main(["compare", "--doc", str(first), "--doc", str(second), "--party", "Northland=Northern,Kell",
+                     "--party", "Southland=Southern,Brandt", "--format", "json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["parties"] == ["northland", "southland"]
+    relations = {item["issue"]: item["relation"] for item in payload["issues"]}
+    assert relations == {"prisoners": "overlap", "ceasefire": "divergence"}
+    assert set(payload["issues"][0]) >= {"issue", "label", "motion", "relation", "stances", "demands"}
+    assert set(payload["demands"][0]) >= {"id", "party", "issue", "stance", "condition", "text", "evidence",
+                                          "document", "origin", "confidence"}
+
+
+def test_evaluate_command_prints_metrics_for_a_devset(cli_model, tmp_path, capsys):
+    case = tmp_path / "devset" / "one"
+    shutil.copytree(DEVSET / "red-hills-hostages", case)
+    assert cli.main(["evaluate", "--devset", str(tmp_path / "devset"), "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report["overall"]) >= {"precision", "recall", "party_accuracy", "issue_accuracy",
+                                      "stance_accuracy", "stance_within_1", "relation_accuracy"}
+    assert report["cases"]["one"]["gold"] > 0
+
+
+# ------------------------------------------------------------------------------ the development set
+
+# What the pipeline measured on tests/devset (six cases, 201 labelled demands) when this file was
+# written: precision 0.959, recall 0.940, party 1.000, issue 0.884, stance 0.926, relations 0.771.
+# The floors are those less 0.04 (relations, 35 labels in all, less 0.06): room for small changes
+# elsewhere, none for a real regression. `python -m positions evaluate` prints the figures.
+FLOORS = {"precision": 0.92, "recall": 0.90, "party_accuracy": 0.96, "issue_accuracy": 0.84,
+          "stance_accuracy": 0.88, "relation_accuracy": 0.71}
+
+
+def test_the_pipeline_keeps_its_measured_quality_on_the_development_set(model):
+    cases = load_devset()
+    if not cases:
+        pytest.skip("no development set")
+    results, overall = evaluate(cases, model)
+    metrics = overall.metrics()
+    low = {name: metrics[name] for name, floor in FLOORS.items() if metrics[name] is None or metrics[name] < floor}
+    assert not low, f"below the measured floor: {low}; all: {metrics}"
