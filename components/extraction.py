@@ -162,10 +162,16 @@ def _run(request: Request, negotiation: Negotiation, folder: Path, embedder: Cal
 
     progress.progress(0.35, text=f"Finding the demands in {len(sources)} document(s) (loads the model on first use)…")
     curated = [d for d in negotiation.demands if d.origin == "curated"]
+
+    def stage(text: str, done: float) -> None:
+        # The pipeline's own stages fill the bar between reading (0.35) and comparing (0.9).
+        progress.progress(0.35 + 0.55 * done, text=f"{text}…")
+
     try:
         extraction = extract(
             sources, request.parties, embedder=embedder(),
             issues=None if request.new else negotiation.issues, curated=() if request.new else curated,
+            progress=stage,
         )
     except ModelUnavailableError as exc:
         progress.empty()

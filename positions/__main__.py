@@ -6,6 +6,8 @@ import argparse
 import importlib
 import sys
 
+from positions.embedding import ModelUnavailableError  # cheap: torch loads only on first encode
+
 # Command name -> module in positions.commands. Each module has add_arguments(parser) and run(args) -> int.
 COMMANDS = {
     "validate": "Check a negotiation folder; exit non-zero with file:line: reason on any error.",
@@ -37,9 +39,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args._run(args) or 0)
-    except (KeyError, ValueError, FileNotFoundError) as exc:
-        # Expected user errors (unknown party, bad date, missing file): one clear line, no traceback.
+    except (KeyError, ValueError, OSError, ModelUnavailableError) as exc:
+        # Expected failures (unknown party, bad date, a folder instead of a file, no usable model):
+        # one clear line, no traceback.
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        if isinstance(exc, OSError) and exc.filename:
+            message = f"{exc.strerror or exc}: {exc.filename!r}"
         print(f"error: {message}", file=sys.stderr)
         return 2
 

@@ -25,14 +25,19 @@ from positions.sentences import Sentence
 
 MentionKind = Literal["name", "pronoun", "title", "self", "group", "outsider"]
 Basis = Literal["subject", "possessor", "agent", "coordinated", "speaker", "label", "author", "group",
-                "back-reference", "list-point"]
+                "back-reference", "list-point", "echo"]
 
 # How sure each way of finding the holder is. Hand-set ranks, not measurements: on the devset every
 # basis found the right party, so there was nothing to fit them on.
 CERTAINTY: dict[str, float] = {
     "subject": 0.9, "possessor": 0.9, "agent": 0.85, "coordinated": 0.85, "label": 0.95, "author": 0.9,
-    "list-point": 0.95, "speaker": 0.85, "group": 0.8, "back-reference": 0.65,
+    "list-point": 0.95, "speaker": 0.85, "group": 0.8, "back-reference": 0.65, "echo": 0.8,
 }
+# "So do we", "Neither does Kestria", "We do too": the previous position, taken over by another holder.
+_ECHO = re.compile(
+    r"^\W*(?:(?:and|but)\s+)?(?:so|neither|nor)\s+(?:do|does|did|will|would|is|are|am|have|has|can|shall)\s+"
+    r"(?P<who>we|I|[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*){0,3}|the\s+\w+)\b"
+    r"|^\W*(?P<who2>we|I)\s+(?:do|will|would|are|am|have)\s+(?:too|as well)\b", re.IGNORECASE)
 
 _DATELINE = re.compile(
     r"^\s*[A-Z][A-Z .'’-]{2,}(?:,\s*[^,—–()\n]{1,40}){0,2}(?:\s*\([^)\n]{1,60}\))?\s*[—–-]{1,2}\s")
@@ -387,6 +392,8 @@ class Attributor:
             parties, basis = holders_of[i]
             limit = positional[held[k + 1]].start if k + 1 < len(held) else len(text)
             content = (cue.end, _clause_end(text, cue.end, limit))
+            if cue.kind == "nominal" or basis == "possessor":  # "the union's demand for ..." is a noun
+                content = (cue.end, _noun_phrase_end(text, cue.end, content[1]))
             polarity, strength = cue.polarity, cue.strength
             if cue.negated and cue.sign < 0:
                 strength = 1  # "has not ruled out": a door left open, not a demand
@@ -395,7 +402,7 @@ class Attributor:
                 if holders_of[held[k + 1]][1] == "possessor" and _only_filler(text[cue.end:inner.start], mentions, cue.end, inner.start):
                     # "X rejected [Y's] calls for Z": X's position is on Z, reversed by Y's.
                     after = positional[held[k + 2]].start if k + 2 < len(held) else len(text)
-                    content = (inner.end, _clause_end(text, inner.end, after))
+                    content = (inner.end, _noun_phrase_end(text, inner.end, _clause_end(text, inner.end, after)))
                     polarity *= inner.polarity
             earlier = [c for c in cues if c.end <= cue.start]
             if cue.kind == "modal":
@@ -407,10 +414,15 @@ class Attributor:
                     # raise ... cannot be accepted": the content is the call's, its direction reversed.
                     previous = positional[held[k - 1]]
                     content = (previous.end, _clause_end(text, previous.end, cue.start))
+                    if previous.kind == "nominal" or holders_of[held[k - 1]][1] == "possessor":
+                        content = (previous.end, _noun_phrase_end(text, previous.end, content[1]))
                     polarity *= previous.polarity
                 else:
                     content = (_clause_start(text, cue.start, earlier), cue.start)
-            anaphoric = _is_anaphoric(text[content[0]:content[1]])
+            anaphoric = _is_anaphoric(text[content[0]:content[1]]) or (
+                # "Brandt said that was not on the table": the clause break took the demonstrative.
+                cue.idiom and _blank(text[content[0]:content[1]])
+                and re.search(r"\b(?:that|this|it)\s+(?:\w+\s+)?$", text[:cue.start], re.IGNORECASE) is not None)
             if _blank(text[content[0]:content[1]]) and not anaphoric:
                 continue
             for party in parties:
@@ -418,11 +430,30 @@ class Attributor:
                     continue
                 claims.append(Claim(party, cue, polarity, strength, content, basis, anaphoric))
 
-        if not claims and not held:
+        echo = self._echo(text, mentions, voice)
+        if echo is not None:
+            claims.insert(0, echo)
+        elif not claims and not held:
             implicit = self._implicit(unit, text, voice, is_point)
             if implicit is not None:
                 claims.append(implicit)
         return claims
+
+    def _echo(self, text: str, mentions: list[Mention], voice: Voice) -> Claim | None:
+        """ "So do we": the holder takes the previous position as its own (issue and stance come from it)."""
+        match = _ECHO.match(text)
+        if match is None:
+            return None
+        who = match.group("who") or match.group("who2")
+        start = match.start("who") if match.group("who") else match.start("who2")
+        if who.lower() in ("we", "i"):
+            party = voice.party
+        else:
+            named = [m for m in mentions if m.start == start]
+            party = self._resolve(named[0], voice) if named else None
+        if party is None:
+            return None
+        return Claim(party, None, 1, 2, (0, match.end()), "echo", anaphoric=True)
 
     def _holder_of(self, text: str, cue: Cue, earlier: list[Cue], holders_of: dict[int, tuple[list[str], Basis]],
                    mentions: list[Mention], voice: Voice) -> tuple[list[str], Basis] | None:
@@ -488,8 +519,11 @@ class Attributor:
             if _PREPOSITION.search(text[max(0, mention.start - 14):mention.start]):
                 continue
             if mention.possessive and mention.kind != "name":
-                continue  # "its carmakers", "their sanctions": a possessive pronoun is not the subject
-            if mention.possessive and not _SPEAKER_NOUN.match(text[mention.end + 2:mention.end + 40]):
+                # "its carmakers", "their sanctions": a possessive pronoun is not the subject, but with
+                # a speaker noun it names one ("her government was prepared to act").
+                if not _SPEAKER_NOUN.match(text[mention.end:mention.end + 40]):
+                    continue
+            elif mention.possessive and not _SPEAKER_NOUN.match(text[mention.end + 2:mention.end + 40]):
                 continue
             # "The Association, which bargains for 11 operators, has offered": skip the aside.
             between = re.sub(r"^(?:'s|’s)?\s*,\s*(?:which|who|whose|the|a|an)\b[^,;]{0,120},", " ", text[mention.end:end])
@@ -539,15 +573,26 @@ _DETERMINER = re.compile(
 _PASSIVE = re.compile(r"\b(?:be|been|being|is|are|was|were)\s+(?:not\s+|never\s+|also\s+|already\s+)?$", re.IGNORECASE)
 _RELATIVE = re.compile(r"\b(?:that|which|who|whose)\s+(?:(?:has|have|had|is|are|was|were|would|will|could|might)\s+)?"
                        r"(?:(?:not|never|also|already|repeatedly)\s+)?$", re.IGNORECASE)
+_REPORTED_THAT = re.compile(
+    r"\b(?:said|says|say|told \w+|tells \w+|added|stated|noted|insisted|argued|warned|stressed|replied|"
+    r"declared|announced)\s+that\s$", re.IGNORECASE)
 _PARTICIPLE = re.compile(r",\s*(?:saying|adding|arguing|warning|noting|explaining|insisting|stressing|claiming)\b[^;]*$",
                          re.IGNORECASE)
 
 
 def _is_passive(text: str, cue: Cue) -> bool:
     """ "was rejected", "cannot be accepted": a participle after a form of "be"."""
-    word = text[cue.start:cue.end].lower()
-    participle = word.endswith("ed") or word.split()[0] in ("sought", "ruled", "turned", "put")
-    return participle and bool(_PASSIVE.search(text[:cue.start]))
+    # A modal folded into the cue ("cannot be accepted") puts "be" inside the span: look before the verb.
+    # "is prepared to", "must be allowed to enter": a participle with its own complement is no passive.
+    if re.match(r"\s*(?:to|for)\b", text[cue.end:cue.end + 5]):
+        return False
+    for word in re.finditer(r"[A-Za-z]+", text[cue.start:cue.end]):
+        verb = word.group(0).lower()
+        if verb.endswith("ed") or verb in ("sought", "ruled", "turned", "put"):
+            if re.match(r"\s+(?:to|for|that)\b", text[cue.start + word.end():cue.end]):
+                return False
+            return bool(_PASSIVE.search(text[:cue.start + word.start()]))
+    return False
 
 
 def _condition_spans(text: str) -> list[tuple[int, int]]:
@@ -570,6 +615,8 @@ def _embedded(text: str, cue: Cue, held: list[Cue], mentions: list[Mention]) -> 
     """
     before = text[:cue.start]
     relative = _RELATIVE.search(before)
+    if relative and _REPORTED_THAT.search(before[:relative.start() + 5]):
+        relative = None  # "said that was not on the table": reported speech, not a relative clause
     if relative and relative.group(0)[0].islower() and cue.kind in ("attitude", "modal"):
         antecedent = before[:relative.start()].rstrip(" ,")
         if not any(m.kind == "name" and abs(m.end - len(antecedent)) <= 1 for m in mentions):
@@ -597,9 +644,9 @@ def _narrated(text: str, cue: Cue) -> bool:
 
 
 _CLAUSE_END = re.compile(
-    r",\s*(?:but|while|whereas|although|though|saying|adding|arguing|calling|warning|noting|insisting|stressing)\b"
+    r",[\"”’']?\s*(?:but|while|whereas|although|though|saying|adding|arguing|calling|warning|noting|insisting|stressing)\b"
     r"|;|\s[—–]\s|,\s*(?:a|an|the)\s+(?:remark|move|claim|statement|step|demand|proposal|position|condition|"
-    r"request|offer)\b",
+    r"request|offer|comment|reference|threat|warning|signal)\b",
     re.IGNORECASE)
 
 
@@ -607,6 +654,26 @@ def _clause_end(text: str, start: int, limit: int) -> int:
     """Where the content of a position ends: the next cue, or a break like ", but" / "; " / ", saying"."""
     match = _CLAUSE_END.search(text, start, limit)
     return match.start() if match else limit
+
+
+_FINITE = re.compile(r"\s(?:would|will|shall|should|must|can|could|may|might|cannot|is|are|was|were|has|have|had)\b",
+                     re.IGNORECASE)
+
+
+def _noun_phrase_end(text: str, start: int, limit: int) -> int:
+    """Where what a position noun names ends: "[the union's demand] for a 19% raise | would make ...".
+
+    A "for"/"of"/"to" complement is a noun phrase, so the first finite verb after it belongs to the
+    sentence the noun is the subject of. A "that" clause ("demand that Kestria end ...") has a verb of its own.
+    """
+    if re.match(r"\s*that\b", text[start:limit]):
+        return limit
+    verb = _FINITE.search(text, start, limit)
+    return verb.start() if verb and _words_between(text, start, verb.start()) else limit
+
+
+def _words_between(text: str, start: int, end: int) -> bool:
+    return len(re.findall(r"[A-Za-z]{3,}", text[start:end])) >= 1
 
 
 def _voice_basis(voice: Voice) -> Basis:

@@ -81,7 +81,7 @@ _LEXICON: list[tuple[str, CueKind, int, int, float]] = [
     # --- against the content, firm
     (_words(r"reject(?:s|ed|ing)?", r"refus(?:e|es|ed|ing)", r"oppos(?:e|es|ed|ing)", r"opposed to",
             r"rul(?:e|es|ed|ing) out", r"dismiss(?:es|ed|ing)?", r"rebuff(?:s|ed|ing)?", r"object(?:s|ed|ing)? to",
-            r"veto(?:es|ed|ing)?", r"resist(?:s|ed|ing)?", r"turn(?:s|ed|ing)? down", r"denounc(?:e|es|ed|ing)",
+            r"veto(?:es|ed|ing)?", r"resist(?:s|ed|ing)?", r"def(?:y|ies|ied|ying)", r"turn(?:s|ed|ing)? down", r"denounc(?:e|es|ed|ing)",
             r"condemn(?:s|ed|ing)?", r"warn(?:s|ed|ing)? against", r"(?:is|are|was|were) against"),
      "attitude", -1, 2, 1.0),
     # --- modal: what someone (the speaker) says must happen
@@ -112,12 +112,15 @@ _LEXICON: list[tuple[str, CueKind, int, int, float]] = [
 ]
 # Fixed phrases whose position is about what comes BEFORE them ("Enrichment is not negotiable",
 # "that was not on the table"); their negation is part of the phrase.
-_IDIOMS: list[tuple[str, int]] = [
+_IDIOMS: list[tuple[str, int, int]] = [  # pattern, sign, strength
     (r"(?:is|are|was|were|remains?) (?:not|non-)\s?negotiable|non-negotiable|not negotiable"
-     r"|not (?:up for|subject to|open to|a matter for) (?:negotiation|discussion|debate|bargaining)", 1),
-    (r"(?:is|are|was|were) (?:essential|indispensable|vital|a must|a priority|a precondition|a prerequisite)", 1),
+     r"|not (?:up for|subject to|open to|a matter for) (?:negotiation|discussion|debate|bargaining)", 1, 2),
+    (r"(?:is|are|was|were) (?:essential|indispensable|vital|a must|a priority|a precondition|a prerequisite)", 1, 2),
     (r"(?:is|are|was|were) (?:simply |completely |totally )?(?:unacceptable|not acceptable|out of the question|"
-     r"a non-starter|not on the table|off the table)|not on the table|off the table|out of the question|unacceptable", -1),
+     r"a non-starter|not on the table|off the table)|not on the table|off the table|out of the question|unacceptable",
+     -1, 2),
+    # "all options remain on the table": kept possible, not demanded.
+    (r"(?:is|are|remains?|stays?) (?:still |firmly )?on the table", 1, 1),
 ]
 _NOMINAL_MARKERS = re.compile(r"^(?:'s|’s)?\s*(?:for|to|that|of|on)\b", re.IGNORECASE)
 
@@ -125,8 +128,8 @@ _PATTERNS = [
     (re.compile(rf"(?<![\w-])(?:{pattern})\b", re.IGNORECASE), kind, sign, strength, weight, False)
     for pattern, kind, sign, strength, weight in _LEXICON
 ] + [
-    (re.compile(rf"(?<![\w-])(?:{pattern})\b", re.IGNORECASE), "modal", sign, 2, 0.9, True)
-    for pattern, sign in _IDIOMS
+    (re.compile(rf"(?<![\w-])(?:{pattern})\b", re.IGNORECASE), "modal", sign, strength, 0.9, True)
+    for pattern, sign, strength in _IDIOMS
 ]
 # Negators that reverse a cue when they come shortly before it.
 _NEGATION = re.compile(
@@ -229,7 +232,8 @@ def _with_negation(text: str, cue: Cue, cues: list[Cue]) -> Cue:
 _CONDITION = re.compile(
     r"\b(?:only (?:after|if|when|once|in exchange for)|provided (?:that)?|providing (?:that)?|on (?:the )?condition that"
     r"|(?<!for )as long as|so long as|unless|until|till|in exchange for|in return for|as soon as"
-    r"|after|once|if|before|(?<![\w ])should(?= \w[^,?]{2,120},))\b",
+    r"|after|once|if|before|while|(?<![\w ])should(?= \w[^,?]{2,120},)"
+    r"|(?:(?<=will )|(?<=would )|(?<=must )|(?<=shall )|(?<=can )|(?<=only ))(?:follow|come after|come only after))\b",
     re.IGNORECASE)
 # Plain "after", "once" and "before" mostly date an event ("after the talks, he said"); they make a
 # condition only as "only after", "only once", which the pattern above matches as a whole.
@@ -244,6 +248,15 @@ _TRAILING_ATTRIBUTION = re.compile(
     r"|according to\b.*)$", re.IGNORECASE)
 
 
+# "But if Kestria retaliates, ...": a conjunction or linking adverb before an opening condition.
+_LINK = re.compile(r"[\s\"“'‘]*(?:(?:but|and|so|yet|now|however|still|then|or|even so)\b[\s,]*)?", re.IGNORECASE)
+
+
+def opens_sentence(text: str, position: int) -> bool:
+    """Whether only quotes and a linking word ("But", "And", "So") come before `position`."""
+    return _LINK.fullmatch(text[:position]) is not None
+
+
 def find_condition(text: str, after: int = 0) -> tuple[int, int] | None:
     """Span of the condition attached to a position ("only after ...", "unless ..."), or None.
 
@@ -256,18 +269,21 @@ def find_condition(text: str, after: int = 0) -> tuple[int, int] | None:
             continue
         if word == "if" and re.search(r"\b(?:ask\w*|wonder\w*|know|see|even)\s+$", text[:match.start()], re.IGNORECASE):
             continue  # "asked if", "even if": not a condition on the position
-        if word in ("until", "till") and _TIME_LIMIT.match(text[match.end():]):
+        if word == "while" and (re.search(r"[,;:—–]\s*$", text[:match.start()]) or opens_sentence(text, match.start())):
+            continue  # ", while the union wants ...", "While we welcome ...": a contrast, not a condition
+        if word in ("until", "till", "follow", "come after") and _TIME_LIMIT.match(text[match.end():]):
             continue  # "guarantee work until retirement": a time limit, not a condition
         end = len(text)
         rest = text[match.end():]
-        if not text[:match.start()].strip(" \"“'‘"):
+        if opens_sentence(text, match.start()):
             # "If there are to be guarantees, they must ...": an opening condition ends at its comma.
             comma = rest.find(",")
             if comma > 0:
                 rest = rest[:comma]
                 end = match.end() + comma
         stop = re.search(r"[;—]|\.\s+(?=[A-Z\"“])|\.$|[\"”]\s*,|,\s*(?:but|while|whereas)\b"
-                         r"|,\s*(?:a|an|the)\s+(?:demand|proposal|position|condition|request|offer|move|claim|step)\b", rest)
+                         r"|,\s*(?:a|an|the)\s+(?:demand|proposal|position|condition|request|offer|move|claim|step|remark|"
+                         r"comment|statement|reference|threat|warning|signal)\b", rest)
         if stop:
             end = match.end() + stop.start()
         tail = _TRAILING_ATTRIBUTION.search(text[match.start():end])

@@ -52,6 +52,7 @@ import yaml
 from pydantic import ValidationError
 
 from positions.compare import Comparison, Selection, compare
+from positions.parties import parse_party_lines
 from positions.schema import Certainty, Demand, Document, Issue, Negotiation, Party
 from positions.store import StaleWriteError, atomic_write, file_hash, load_folder, valid_slug
 
@@ -315,50 +316,22 @@ def _record(model: Document | Issue | Party | Demand, *, drop: Sequence[str] = (
 
 
 def parse_parties(text: str) -> list[Party]:
-    """Parties of a new negotiation, one a line: `Name=alias, alias` (aliases optional).
+    """Parties of a new negotiation, one a line: `Name=alias, alias` (aliases optional), each its own colour.
 
     ValueError names every bad line; at least two parties are needed to compare anything.
     """
-    parties: list[Party] = []
-    problems: list[str] = []
-    seen: dict[str, int] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        name, _, rest = line.partition("=")
-        name = " ".join(name.split())
-        aliases = tuple(dict.fromkeys(" ".join(a.split()) for a in rest.split(",") if a.strip()))
-        party_id = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-        if not name or not party_id:
-            problems.append(f"line {number}: give a name before '=' (like Russia=Moscow, Kremlin)")
-            continue
-        if party_id in seen:
-            problems.append(f"line {number}: {name!r} is the same party as line {seen[party_id]}")
-            continue
-        seen[party_id] = number
-        parties.append(Party(id=party_id, name=name, aliases=aliases,
-                             colour=PARTY_COLOURS[len(parties) % len(PARTY_COLOURS)]))
-    if not problems and len(parties) < 2:
-        problems.append("name at least two parties, one a line")
-    if problems:
-        raise ValueError("\n".join(problems))
-    return parties
+    parties = parse_party_lines(text, minimum=2)
+    return [p.model_copy(update={"colour": PARTY_COLOURS[n % len(PARTY_COLOURS)]}) for n, p in enumerate(parties)]
 
 
 # ------------------------------------------------------------------------------ preview
 
 
-def preview_negotiation(extraction: Extraction, parties: Sequence[Party], title: str = "Extracted") -> Negotiation:
-    """An ad-hoc negotiation holding only what was extracted, as `compare --doc` builds it."""
-    return Negotiation(
-        slug="extracted", title=title, parties=tuple(parties), issues=extraction.issues,
-        documents=extraction.documents, demands=extraction.demands,
-    )
-
-
 def preview_comparison(extraction: Extraction, parties: Sequence[Party]) -> Comparison:
-    """Relations between the parties on the extracted demands alone."""
-    negotiation = preview_negotiation(extraction, parties)
+    """Relations between the parties on the extracted demands alone, as `compare --doc` shows them."""
+    from positions.extract import adhoc_negotiation  # the pipeline module, only when an extraction exists
+
+    negotiation = adhoc_negotiation(extraction, parties)
     return compare(negotiation, Selection(parties=tuple(p.id for p in parties), origins=frozenset({"extracted"})))
 
 

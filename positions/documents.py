@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
+import logging
 import re
 import unicodedata
 from pathlib import Path
@@ -71,6 +72,8 @@ def read_path(path: str | Path) -> SourceText:
         raise  # the CLI reports a missing file as a usage error, not as an unreadable document
     except OSError as exc:
         raise UnreadableDocument(f"{path.name}: cannot read the file: {exc.strerror}") from exc
+    if path.is_dir():
+        raise UnreadableDocument(f"{path.name}: is a folder, not a document")
     if size > MAX_BYTES:
         raise UnreadableDocument(_too_large(path.name, size))
     return read_bytes(path.read_bytes(), path.name)
@@ -246,6 +249,9 @@ def _markdown_title(text: str) -> str | None:
 def _pdf_text(data: bytes, name: str) -> str:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
+
+    # pypdf logs its repair attempts ("EOF marker not found") to stderr; the refusal below says it once.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
 
     try:
         reader = PdfReader(io.BytesIO(data))

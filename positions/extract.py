@@ -4,6 +4,13 @@
             --one embed() call for every content--> issue scores, direction (vectorised numpy)
             --> discovered issues for what fits none --> Demand(origin="extracted", evidence, confidence)
 
+What is embedded is the claim's content, not its sentence: without the parties' names (a name says
+who, not what), with a pronoun subject replaced by the previous sentence's ("They will stay in
+place" -> "The tariffs will stay in place") and a vague phrase by the report's own gloss of it.
+A content "fits" an issue when it is near the issue's texts and, unless it is very near, also uses
+one of the issue's words; a content that fits none, and another party's content much more like it
+than like any issue, found a discovered issue together.
+
 Every demand carries the sentence it came from (with offsets into the normalised document text),
 a confidence and the model + pipeline version that produced it, so a reader can check each line.
 """
@@ -13,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -22,17 +29,27 @@ from positions.cues import find_cues
 from positions.documents import SourceText
 from positions.embedding import Embedder, get_embedder
 from positions.issues import IssueMatcher, discover, generic_issues, reversals
-from positions.schema import Demand, Document, Issue, Party
+from positions.schema import Demand, Document, Issue, Negotiation, Party
 from positions.sentences import Sentence, split_sentences
 from positions.stance import (
     Content, condition_text, content_of, content_words, demanding_condition, sentence_view, stance_of,
     strip_attribution,
 )
 
-PIPELINE_VERSION = "extract-1"
+PIPELINE_VERSION = "extract-2"
 
 # Below this topical similarity a content fits none of the issues and may found a new one.
 ISSUE_MIN = 0.30
+# Between ISSUE_MIN and this, a content must also share a word with the issue's own vocabulary
+# (label, description, motion, examples, direction words); otherwise the match is a guess among the
+# issues on offer and the content is treated as unmatched (it may found or join a discovered issue).
+ISSUE_SURE = 0.45
+# An unmatched claim and another party's matched claim at least this similar, and PAIR_MARGIN more
+# similar to each other than either is to its issue, found a discovered issue together.
+PAIR_JOIN = 0.55
+PAIR_MARGIN = 0.10
+# An issue this much less similar than the best one may still win if the content uses its words.
+SUPPORT_SLACK = 0.08
 # Unmatched demands this similar to a discovered issue's first demand join it.
 DISCOVER_JOIN = 0.45
 # A claim content with fewer words than this is embedded together with its whole sentence.
@@ -97,6 +114,7 @@ def extract(
     genres: Sequence[str | None] | None = None,
     embedder: Embedder | None = None,
     min_confidence: float = MIN_CONFIDENCE,
+    progress: Callable[[str, float], None] | None = None,
 ) -> Extraction:
     """Extract the demands of `parties` from documents.
 
@@ -104,25 +122,38 @@ def extract(
     which help decide issue and direction. authors: author party id (or name) per document,
     None to detect it from the heading. genres: "news", "memorandum", "statement", "transcript"
     per document, when known (a news report has no author). The order of `parties` matters: the
-    first two are the principals that "both sides" refers to.
+    first two are the principals that "both sides" refers to. progress: called with what is
+    done and the share of the work done (0..1) after splitting the documents, after encoding
+    (the slow step; the model loads on first use) and after scoring.
     """
+    report = progress or (lambda _text, _done: None)
     embedder = embedder or get_embedder()
     issues = tuple(issues) if issues is not None else generic_issues()
     index = PartyIndex(parties)
     documents: list[Document] = []
     candidates: list[_Candidate] = []
+    year = batch_year(sources)
     for number, source in enumerate(sources):
         author = _party_id(index, authors[number]) if authors and authors[number] else None
         units = split_sentences(source.text)
         genre = genres[number] if genres and genres[number] else None
         if author is None and genre != "news":  # a news report speaks for nobody
             author = detect_author(units, index, source.text)
-        documents.append(_document(source, author, genre))
-        candidates.extend(_candidates(number, units, index, author))
+        documents.append(_document(source, author, genre, year))
+        found = _candidates(number, units, index, author)
+        for candidate in found:  # their cross-references count within the document: make them global
+            if candidate.refers_to is not None:
+                candidate.refers_to += len(candidates)
+            if candidate.parent is not None:
+                candidate.parent += len(candidates)
+        candidates.extend(found)
+
+    report(f"Found {len(candidates)} candidate statement(s) in {len(sources)} document(s); encoding them", 0.1)
 
     model_id = f"{embedder.model_id}+{PIPELINE_VERSION}"
     matcher = IssueMatcher(issues, embedder, curated=curated)
     vectors = embedder.embed([c.text for c in candidates])  # the one encode call for all documents
+    report(f"Encoded {len(candidates)} statement(s)", 0.85)
     for n, candidate in enumerate(candidates):
         if candidate.refers_to is not None:
             vectors[n] = vectors[candidate.refers_to]  # "Oduya said that was not on the table"
@@ -133,8 +164,22 @@ def extract(
     demands = [d for d in demands if (d.confidence or 0) >= min_confidence]
     used = {d.issue for d in demands}
     discovered = [i for i in discovered if i.id in used]
+    report(f"Scored {len(demands)} demand(s) on {len(used)} issue(s)", 1.0)
     return Extraction(tuple(documents), tuple(sources), tuple(demands),
                       tuple(i for i in issues if i.id in used) + tuple(discovered), tuple(discovered), model_id)
+
+
+def adhoc_negotiation(extraction: Extraction, parties: Sequence[Party], *, title: str | None = None,
+                      slug: str = "extracted") -> Negotiation:
+    """A negotiation holding only what was extracted, for comparing documents no curated data covers.
+
+    Its issues are those the demands use (the given or generic set, then discovered ones); the
+    parties are the ones the extraction looked for, in that order (the first two are the principals).
+    `compare --doc` and the app's extraction preview both compare on it.
+    """
+    title = title or "Extracted from " + ", ".join(s.name for s in extraction.sources)
+    return Negotiation(slug=slug, title=title, parties=tuple(parties), issues=extraction.issues,
+                       documents=extraction.documents, demands=extraction.demands)
 
 
 def _party_id(index: PartyIndex, ref: str) -> str:
@@ -148,10 +193,10 @@ def _party_id(index: PartyIndex, ref: str) -> str:
     return owner
 
 
-def _document(source: SourceText, author: str | None, genre: str | None) -> Document:
+def _document(source: SourceText, author: str | None, genre: str | None, year: int | None = None) -> Document:
     kind = _KIND_BY_GENRE.get(genre or "", "statement" if author else "news")
     return Document(
-        id=source.id, title=source.title or source.name, party=author, date=document_date(source),
+        id=source.id, title=source.title or source.name, party=author, date=document_date(source, year),
         kind=kind, certainty="unverified",  # type: ignore[arg-type]
         note=f"extracted from {source.name} ({source.format}, sha256 {source.sha256[:12]})",
     )
@@ -159,31 +204,86 @@ def _document(source: SourceText, author: str | None, genre: str | None) -> Docu
 
 _MONTHS = {m: n for n, m in enumerate(
     "january february march april may june july august september october november december".split(), start=1)}
+# "March", "Mar.", "Sept." (capitalised: "may" is a verb).
+_MONTH = r"(Jan(?:uary|\.)?|Feb(?:ruary|\.)?|Mar(?:ch|\.)?|Apr(?:il|\.)?|May|June?|July?|Aug(?:ust|\.)?|" \
+         r"Sep(?:tember|t\.|\.)?|Oct(?:ober|\.)?|Nov(?:ember|\.)?|Dec(?:ember|\.)?)"
+# Look for the dateline only at the top: a date further down is what the text talks about.
+_HEAD = 600
 
 
-def document_date(source: SourceText) -> dt.date:
+def document_date(source: SourceText, year: int | None = None) -> dt.date:
     """Date from the file name (2025-03-02) or the dateline ("March 2, 2025", "2 March 2025"); else today.
 
     Positions are compared by date (latest wins), so a date found in the text beats the file time.
+    A dateline without a year ("WASHINGTON, March 3 (Reuters) —", as wire reports write them) takes
+    `year`, or the current year if that does not put it in the future.
     """
+    full, month_day = _dateline(source)
+    if full is not None:
+        return full
+    if month_day is not None:
+        return _with_year(month_day, year)
+    return dt.date.today()
+
+
+def _dateline(source: SourceText) -> tuple[dt.date | None, tuple[int, int] | None]:
+    """(full date, None) or (None, (month, day)) for a dateline without a year, or (None, None)."""
     match = re.search(r"(20\d\d)-(\d\d)-(\d\d)", source.name)
     if match:
         try:
-            return dt.date(*map(int, match.groups()))
+            return dt.date(*map(int, match.groups())), None
         except ValueError:
             pass
-    head = source.text[:600]
-    month = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
-    for pattern, order in ((rf"\b{month} (\d{{1,2}}),? (20\d\d)\b", "mdy"), (rf"\b(\d{{1,2}}) {month},? (20\d\d)\b", "dmy")):
+    head = source.text[:_HEAD]
+    for pattern, order in ((rf"\b{_MONTH} (\d{{1,2}}),? (20\d\d)\b", "mdy"),
+                           (rf"\b(\d{{1,2}}) {_MONTH},? (20\d\d)\b", "dmy")):
         found = re.search(pattern, head)
         if found:
-            groups = found.groups()
-            month_name, day, year = (groups[0], groups[1], groups[2]) if order == "mdy" else (groups[1], groups[0], groups[2])
+            month, day, year = _parts(found.groups(), order)
             try:
-                return dt.date(int(year), _MONTHS[month_name.lower()], int(day))
+                return dt.date(year, month, day), None
             except ValueError:
                 continue
-    return dt.date.today()
+    for pattern, order in ((rf"\b{_MONTH} (\d{{1,2}})\b(?!,? \d)", "md"), (rf"\b(\d{{1,2}}) {_MONTH}\b(?! \d)", "dm")):
+        found = re.search(pattern, head)
+        if found:
+            month, day, _ = _parts((*found.groups(), "0"), "mdy" if order == "md" else "dmy")
+            try:
+                dt.date(2000, month, day)  # a leap year: 29 February is a valid dateline
+            except ValueError:
+                continue
+            return None, (month, day)
+    return None, None
+
+
+def _parts(groups: tuple[str, ...], order: str) -> tuple[int, int, int]:
+    month_name, day, year = (groups[0], groups[1], groups[2]) if order == "mdy" else (groups[1], groups[0], groups[2])
+    prefix = month_name.rstrip(".").lower()[:3]
+    month = next(n for name, n in _MONTHS.items() if name.startswith(prefix))
+    return month, int(day), int(year)
+
+
+def _with_year(month_day: tuple[int, int], year: int | None) -> dt.date:
+    """The date in `year`; without one, in the current year unless that is still to come, else the last."""
+    month, day = month_day
+    today = dt.date.today()
+
+    def on(y: int) -> dt.date:
+        return dt.date(y, month, min(day, 28) if (month, day) == (2, 29) and y % 4 else day)
+
+    if year is not None:
+        return on(year)
+    return on(today.year) if on(today.year) <= today else on(today.year - 1)
+
+
+def batch_year(sources: Sequence[SourceText]) -> int | None:
+    """The year the documents of one batch were written in, from those whose dateline has one.
+
+    Documents extracted together are about one negotiation and usually from one period, so a
+    year-less wire dateline borrows the year of its companions (the latest, if they span several).
+    """
+    years = [full.year for full, _ in map(_dateline, sources) if full is not None]
+    return max(years) if years else None
 
 
 def _candidates(source: int, units: list[Sentence], index: PartyIndex, author: str | None) -> list[_Candidate]:
@@ -220,14 +320,32 @@ def _candidates(source: int, units: list[Sentence], index: PartyIndex, author: s
             if content.condition_kind == "until" and not index.mentions(condition_text(unit.text, content) or ""):
                 # "continue until a final text is agreed": a time limit nobody has to meet, not a condition.
                 content = dataclasses.replace(content, condition=None, condition_kind=None)
-            if content_words(content.text) < SHORT_CONTENT:
-                content = dataclasses.replace(content, text=sentence_view(unit.text, content.end))
+            gloss = _GLOSS.search(unit.text, content.end) if content_words(content.text) < SHORT_CONTENT else None
+            if gloss:
+                # "was 'prepared to act', a remark widely read as a reference to back-to-work legislation":
+                # the report says what the vague words mean.
+                meaning = gloss.group("meaning").strip()
+                content = dataclasses.replace(content, text=meaning, raw=meaning)
+            elif content_words(content.text) < SHORT_CONTENT:
+                # A fixed phrase after a short subject is what it says: "all options remain on the table".
+                view_end = claim.cue.end if claim.cue is not None and claim.cue.idiom and claim.cue.sign > 0 \
+                    and claim.cue.start >= content.end else content.end
+                content = dataclasses.replace(content, text=sentence_view(unit.text, view_end))
+            if n > 0:
+                content = dataclasses.replace(content, text=_resolve_subject(content.text, units[n - 1]))
+            content = dataclasses.replace(content, text=_without_names(content.text, index))
             refers_to = None
             if claim.anaphoric:
                 earlier = [i for i in previous if found[i].unit is not unit]
                 if not earlier:
                     continue
                 refers_to = earlier[-1]
+                if claim.basis == "echo":
+                    # "So do we": the same position as the one echoed, whoever held that.
+                    echoed = found[refers_to]
+                    claim = dataclasses.replace(claim, polarity=echoed.claim.polarity, strength=echoed.claim.strength)
+                    content = dataclasses.replace(echoed.content, condition=None, condition_kind=None,
+                                                  end=claim.content[1])
             found.append(_Candidate(source, unit, claim, content, content.text, refers_to=refers_to))
             demanded = demanding_condition(unit.text, content)
             if demanded and not index.mentions(demanded):
@@ -236,10 +354,62 @@ def _candidates(source: int, units: list[Sentence], index: PartyIndex, author: s
                 # "tariffs unless Kestria scraps the subsidies": the holder also wants the subsidies scrapped.
                 inner = Claim(claim.party, claim.cue, 1, 2, content.condition or claim.content, claim.basis)
                 inner_content = Content(demanded, False, None, None, demanded)
-                found.append(_Candidate(source, unit, inner, inner_content, demanded, from_condition=True,
-                                        parent=len(found) - 1))
+                found.append(_Candidate(source, unit, inner, inner_content, _without_names(demanded, index),
+                                        from_condition=True, parent=len(found) - 1))
         attributor.remember(unit, voice, claims)
     return found
+
+
+# ", a remark widely read as a reference to X", ", in what was seen as a threat to X": a report's gloss.
+_GLOSS = re.compile(
+    r",\s*(?:a|an|in\s+what\s+(?:was|is|were))\s+(?:[\w-]+\s+){0,2}?(?:(?:widely|generally|largely|broadly)\s+)?"
+    r"(?:read|seen|interpreted|understood|taken|viewed|regarded)\s+as\s+(?:an?\s+)?"
+    r"(?:(?:thinly[\s-]+veiled\s+|veiled\s+|clear\s+|direct\s+)?(?:reference|allusion|signal|threat|warning|nod|hint)"
+    r"\s+(?:to|of|at)\s+)?(?P<meaning>[^,;.]{4,120})", re.IGNORECASE)
+# "They will stay in place": a pronoun subject, followed by its verb.
+_PRONOUN_SUBJECT = re.compile(
+    r"^(?:they|it|these|those)\s+(?=(?:will|would|shall|must|should|can|could|may|might|are|is|were|was|have|has|"
+    r"remain|remains|stay|stays|need|needs)\b)", re.IGNORECASE)
+# "The tariffs will take effect ...": a sentence opening with a noun phrase as its subject.
+_NOUN_SUBJECT = re.compile(
+    r"^\W*((?:the|these|those|all|its|their|our|any)\s+(?:[\w’'-]+\s+){0,3}?[\w’'-]+)\s+"
+    r"(?:will|would|shall|must|should|can|could|may|might|are|is|were|was|have|has|had|remain|remains|stay|stays)\b",
+    re.IGNORECASE)
+
+
+def _resolve_subject(text: str, previous: Sentence) -> str:
+    """ "They will stay in place" after "The tariffs will take effect ...": "The tariffs will stay in place".
+
+    A pronoun says nothing about what the position concerns; the previous sentence's subject does.
+    """
+    pronoun = _PRONOUN_SUBJECT.match(text)
+    if not pronoun or previous.heading:
+        return text
+    subject = _NOUN_SUBJECT.match(previous.text)
+    if not subject or (re.match(r"it\b", text, re.IGNORECASE) and subject.group(1).lower().endswith("s")):
+        return text  # "it" cannot stand for a plural
+    return subject.group(1) + " " + text[pronoun.end():]
+
+
+def _without_names(text: str, index: PartyIndex) -> str:
+    """The text without the parties' proper names, for the embedder.
+
+    A name says who, not what: "Kestria end its electric-vehicle subsidy programme" is about
+    subsidies, and an invented or rare name ("Tavaran", "Local 7") pulls a short content towards
+    whatever issue happens to be near its word pieces.
+    """
+    kept, cursor = [], 0
+    for mention in index.names_in(text):
+        if not text[mention.start:mention.start + 1].isupper():
+            continue  # "the union", "government forces": lower-case aliases are ordinary words too
+        end = mention.end + (2 if text[mention.end:mention.end + 2] in ("'s", "’s") else 0)
+        before = re.sub(r"\b(?:the|The)\s+$", "", text[cursor:mention.start])  # "the United States"
+        kept.append(before)
+        cursor = end
+    if not kept:
+        return text
+    stripped = re.sub(r"\s+", " ", "".join(kept) + text[cursor:]).strip(" ,;:")
+    return stripped if content_words(stripped) >= 2 else text
 
 
 def _main_claims(claims: list[Claim], unit: Sentence, voice: Voice, is_point: bool) -> list[Claim]:
@@ -260,7 +430,7 @@ def _main_claims(claims: list[Claim], unit: Sentence, voice: Voice, is_point: bo
     explicit = {c.party for c in kept if not c.anaphoric}
     # "rejected the list as absurd, saying it would consider releasing ...": the explicit content
     # says what the position is about; the pointer back ("the list") only guesses.
-    kept = [c for c in kept if not c.anaphoric or c.party not in explicit]
+    kept = [c for c in kept if not c.anaphoric or c.party not in explicit or c.basis == "echo"]
     # One weak modal per party, the last: "Tavaran can have a civilian programme, but it cannot
     # enrich uranium" says what the second clause says.
     last_weak = {c.party: c for c in kept if c.cue is not None and c.cue.weight < 0.5}
@@ -302,11 +472,37 @@ def _demands(
     assigned: dict[int, tuple[Issue, float, float, float]] = {}  # candidate -> issue, score, margin, direction
     unmatched: list[int] = []
     for n, candidate in enumerate(candidates):
-        if n_issues and best_score[n] >= ISSUE_MIN:
-            issue = matcher.issues[int(best[n])]
-            assigned[n] = (issue, float(best_score[n]), float(best_score[n] - second[n]), float(directions[n]))
-        else:
+        if not n_issues or best_score[n] < ISSUE_MIN:
             unmatched.append(n)
+            continue
+        # Among the issues about as near as the best, the first whose own words the content uses.
+        words = texts[n] + " " + candidate.text
+        near = [int(i) for i in order[n] if scores[n, i] >= max(ISSUE_MIN, best_score[n] - SUPPORT_SLACK)]
+        supported = next((i for i in near if matcher.supported(i, words)), None)
+        if supported is not None and supported != best[n]:
+            second[n] = best_score[n]  # its margin over the nearer, unsupported issue is nil
+            best[n], best_score[n] = supported, scores[n, supported]
+            directions[n] = matcher.directions(vectors[n:n + 1], best[n:n + 1], texts[n:n + 1])[0]
+        if supported is None and best_score[n] < ISSUE_SURE:
+            unmatched.append(n)  # a weak match without a word of the issue's: a guess, not a fit
+            continue
+        issue = matcher.issues[int(best[n])]
+        assigned[n] = (issue, float(best_score[n]), float(best_score[n] - second[n]), float(directions[n]))
+
+    # A claim that fits no issue, and another party's claim much more like it than like the issue it was
+    # given ("would defy any back-to-work order" / "prepared to act, ... back-to-work legislation"), are
+    # one topic the issue set lacks: both go to discovery. Put back if no new issue takes them.
+    pulled: dict[int, tuple[Issue, float, float, float]] = {}
+    if unmatched and assigned:
+        matched = np.asarray(sorted(assigned))
+        similarity = vectors[unmatched] @ vectors[matched].T  # one matrix product, not a loop of dots
+        needed = np.maximum(best_score[unmatched][:, None], np.asarray([assigned[m][1] for m in matched])[None, :])
+        close = (similarity >= PAIR_JOIN) & (similarity >= needed + PAIR_MARGIN)
+        for row, column in zip(*np.nonzero(close)):
+            n, other = unmatched[row], int(matched[column])
+            if other not in pulled and candidates[other].claim.party != candidates[n].claim.party:
+                pulled[other] = assigned.pop(other)
+        unmatched = sorted(unmatched + list(pulled))
 
     discovered: list[Issue] = []
     if unmatched:
@@ -325,6 +521,8 @@ def _demands(
                 similarity = float(vectors[n] @ vectors[unmatched[group.seed]])
                 direction = seed_sign * (1.0 if reversals(candidate.text) % 2 == seed_parity else -1.0)
                 assigned[n] = (group.issue, similarity, 0.0, direction)
+    for n, assignment in pulled.items():
+        assigned.setdefault(n, assignment)
 
     for n, candidate in enumerate(candidates):
         parent = candidate.parent
@@ -389,7 +587,10 @@ def _raw_content(candidate: _Candidate) -> str:
     if candidate.from_condition:
         return candidate.text
     start, end = candidate.claim.content
-    return candidate.unit.text[start:end].strip(" ,;:.\"“”")
+    span = candidate.unit.text[start:end]
+    if candidate.content.raw and candidate.content.raw not in span:
+        return candidate.content.raw  # glossed: "prepared to act" -> "back-to-work legislation"
+    return span.strip(" ,;:.\"“”")
 
 
 def _paraphrase(candidate: _Candidate) -> str:

@@ -73,7 +73,11 @@ class Anchors:
         A word right after a negator counts the other way ("kept in storage, not destroyed"),
         except in the first words, whose negation the cue rules already applied.
         """
-        balance = 0
+        return self.word_evidence(text)[0]
+
+    def word_evidence(self, text: str) -> tuple[int, bool]:
+        """(word_balance, whether a word was reversed by a negator or an undoing phrase before it)."""
+        balance, reversed_word = 0, False
         for pattern, sign in ((self.for_words, 1), (self.against_words, -1)):
             for match in pattern.finditer(text) if pattern else ():
                 local = _LOCAL_NEGATION.search(text[max(0, match.start() - 60):match.start()])
@@ -81,7 +85,8 @@ class Anchors:
                 flipped = local is not None and (match.start() > 25 or local.group(0).split()[0].lower()
                                                  not in ("not", "no", "never", "without"))
                 balance += -sign if flipped else sign
-        return balance
+                reversed_word |= flipped
+        return balance, reversed_word
 
     def mentions(self, text: str) -> int:
         """How many of this issue's direction words the text uses: evidence of what it is about."""
@@ -162,6 +167,14 @@ class IssueMatcher:
         self._direction_owner = np.asarray(direction_owner, dtype=np.int64)
         self._direction_sign = np.asarray(direction_sign, dtype=np.float32)
         self._motion_reversals = np.asarray([reversals(i.motion) % 2 for i in self.issues])
+        # Its own words: label, description, motion, direction examples and curated demands.
+        vocabulary: list[set[str]] = [set() for _ in self.issues]
+        for text, owner in zip(topic_texts + direction_texts, topic_owner + direction_owner):
+            vocabulary[owner] |= _stems(text)
+        # A word in the vocabulary of several issues ("talks", "agreement", "side") says nothing about which.
+        spread = Counter(word for words in vocabulary for word in words)
+        shared = {word for word, count in spread.items() if count > max(2, len(self.issues) // 4)}
+        self._vocabulary = [words - shared for words in vocabulary]
         self._anchors = [anchors.get(issue.id, Anchors()) for issue in self.issues]
         self.has_direction = np.bincount(self._direction_owner, minlength=len(self.issues)) > 0 \
             if len(self._direction_owner) else np.zeros(len(self.issues), dtype=bool)
@@ -189,6 +202,14 @@ class IssueMatcher:
             scores += TOPIC_WORD_BONUS * hits
         return scores
 
+    def supported(self, issue: int, text: str) -> bool:
+        """Whether the text uses a word of the issue's own vocabulary or one of its direction words.
+
+        A weak embedding match is a guess among the issues on offer; a shared word ("tariff", "raise",
+        "ratios") shows the content is really about this one, not about something the issue set lacks.
+        """
+        return bool(_stems(text) & self._vocabulary[issue]) or self._anchors[issue].mentions(text) > 0
+
     def directions(self, vectors: np.ndarray, issue_index: np.ndarray, texts: Sequence[str]) -> np.ndarray:
         """For each row, > 0 if its content pushes its issue's motion forward, < 0 if back.
 
@@ -209,7 +230,12 @@ class IssueMatcher:
                 values = similarity[row, columns]
                 gap = float(values[signs > 0].max() - values[signs < 0].max())
             anchored = bool(columns.any())
-            gap += WORD_WEIGHT * float(np.clip(self._anchors[issue].word_balance(texts[row]), -2, 2))
+            balance, reversed_word = self._anchors[issue].word_evidence(texts[row])
+            if reversed_word and balance:
+                # "give up its plans to join", "kept in storage, not destroyed": the embedding sees the
+                # word, not what undoes it, so here the words alone decide.
+                gap = 0.0
+            gap += WORD_WEIGHT * float(np.clip(balance, -2, 2))
             if abs(gap) < DIRECTION_UNSURE:
                 if anchored:
                     # Too close to call: a demand on an issue usually asks for what its motion says
@@ -220,6 +246,20 @@ class IssueMatcher:
                     gap = DIRECTION_UNSURE / 2 if same else -DIRECTION_UNSURE / 2
             out[row] = gap
         return out
+
+
+_SUFFIX = re.compile(r"(?:ations?|ings?|ies|es|ed|s)$")
+
+
+def _stem(word: str) -> str:
+    """A crude stem: "sanctions" and "sanctioned" -> "sanction", "talks" -> "talk", "raises" -> "rais"."""
+    word = word.lower()
+    stripped = _SUFFIX.sub("", word)
+    return stripped if len(stripped) >= 3 else word
+
+
+def _stems(text: str) -> set[str]:
+    return {_stem(w) for w in re.findall(r"[A-Za-z][A-Za-z-]{2,}", text) if w.lower() not in _STOPWORDS}
 
 
 def _fragments(issue: Issue) -> list[str]:

@@ -20,26 +20,32 @@ import re
 from typing import Literal
 
 from positions.attribution import Claim
-from positions.cues import find_condition
+from positions.cues import find_condition, opens_sentence
 
 # Negators removed from the text that is embedded; their effect is applied by rule instead.
 _NEGATOR = re.compile(r"\b(?:not|never|no longer|no|nor|neither)\b\s*|\b(?:n['’]t)\b", re.IGNORECASE)
 # "that Tavaran never acquires", "no enrichment": a negator among the first words, before any comma.
-_LEADING_NEGATION = re.compile(r"^\W*(?:[\w'’-]+\s+){0,2}?(?:not|never|no)\b", re.IGNORECASE)
+# A "that" before the negator opens a clause of its own: in "a guarantee that no jobs will be lost" the
+# negation belongs to what is guaranteed, not to the demand.
+_LEADING_NEGATION = re.compile(r"^\W*(?:(?!that\b)[\w'’-]+\s+){0,2}?(?:not|never|no)\b", re.IGNORECASE)
 _THAT = re.compile(r"^\s*(?:(?:ensure|guarantee|make sure|see to it|insist)\s+that|that|to|for|on|the|a|an)\s+",
                    re.IGNORECASE)
 # ", Holt told reporters after the final session." / ", according to two officials": who said it, not
 # what was said. Only a short tail that is nothing but attribution ("says it wants to negotiate" is not).
 _ATTRIBUTION_TAIL = re.compile(
-    r"[,;]?\s*[\"”’]?\s*,?\s*(?:(?:[A-Z][\w.'’-]*|the|a|an|his|her|its|their|\w+)\s+){0,6}?"
+    r"(?:[,;]|[\"”’])\s*[\"”’]?\s*,?\s*(?:(?:[A-Z][\w.'’-]*|the|a|an|his|her|its|their|\w+)\s+){0,6}?"
     r"(?:said|says|told|tells|added|adds|stated|noted|warned|insisted|stressed|wrote|declared|announced)\b"
     r"(?![^,;]*\b(?:that|it|they|he|she|we|to)\b)[^,;]{0,60}$"
     r"|[,;]?\s*[\"”’]?\s*,?\s*according to\b.*$")
 # "only after X", "not until X": the thing happens later, not now.
-_DEFERRAL = re.compile(r"only (?:after|once|when)|not (?:until|before)\b", re.IGNORECASE)
+# "relief will follow verified steps": the thing comes after the steps, so it waits for them.
+_DEFERRAL = re.compile(r"only (?:after|once|when)|not (?:until|before)\b|follow|come (?:only )?after", re.IGNORECASE)
 ConditionKind = Literal["deferral", "until", "opening", "other"]
 # Conditions that are themselves demands of the holder: "unless Kestria scraps the subsidies".
 _DEMANDING_CONDITION = re.compile(r"^(?:unless|until|till|only (?:after|once|when|if))\b", re.IGNORECASE)
+# "the immediate lifting", "unconditional release": a thing asked for at once or on no terms.
+_UNQUALIFIED = re.compile(
+    r"\b(?:immediate(?:ly)?|at once|without delay|unconditional(?:ly)?|without (?:any )?conditions?)\b", re.IGNORECASE)
 _IMMEDIATE = re.compile(r"\b(?:immediate(?:ly)?|now|at once|without delay)\b", re.IGNORECASE)
 
 
@@ -66,7 +72,9 @@ def content_of(sentence: str, claim: Claim) -> Content:
     condition_kind = None
     if condition is not None:
         condition_kind = _kind_of(sentence, condition)
-        if start <= condition[0] < end:
+        if condition_kind == "opening" and start <= condition[0] < end:
+            start = condition[1]  # "But if X retaliates, we will raise ...": the position follows it
+        elif start <= condition[0] < end:
             end = condition[0]
         elif condition[0] < start < condition[1]:
             start = condition[1]
@@ -99,7 +107,16 @@ def sentence_view(sentence: str, end: int | None = None) -> str:
     up to there says "the next round would take place in Port Alder".)
     """
     text = _ATTRIBUTION_TAIL.sub("", sentence[:end].strip())
+    # "The Association, which bargains for 11 operators, has offered 9%"; "He has said that all options ...".
+    text = _ATTRIBUTION_HEAD.sub("", _ASIDE.sub("", text))
     return re.sub(r"\s+", " ", _NEGATOR.sub("", text)).strip(" ,;:.\"“”'’") or sentence.strip()
+
+
+# "He has also said that ...": who said it, at the start.
+_ATTRIBUTION_HEAD = re.compile(
+    r"^(?:[\w.'’-]+\s+){1,4}?(?:has\s+|have\s+|had\s+)?(?:also\s+)?(?:said|says|stated|told \w+|added|noted|"
+    r"made clear|declared|announced)\s+(?:that\s+)?(?=\w)", re.IGNORECASE)
+_ASIDE = re.compile(r",\s*(?:which|who|whose)\b[^,;]{0,120},")
 
 
 def content_words(text: str) -> int:
@@ -109,7 +126,8 @@ def content_words(text: str) -> int:
 
 def _leading_condition(sentence: str) -> tuple[int, int] | None:
     """ "If ..., " / "Should ..., " / "Unless ..., " opening the sentence."""
-    match = re.match(r"(\s*)((?:if|should|unless|provided|as long as|once)\b[^,]{3,160}),", sentence, re.IGNORECASE)
+    match = re.match(r"([\s\"“'‘]*(?:(?:but|and|so|yet|now|however|still|then|or)\b[\s,]*)?)"
+                     r"((?:if|should|unless|provided|as long as|once)\b[^,]{3,160}),", sentence, re.IGNORECASE)
     return (match.start(2), match.end(2)) if match else None
 
 
@@ -130,6 +148,10 @@ def stance_of(claim: Claim, content: Content, direction: float, motion: str) -> 
         # "sanctions stay until X", "If there are to be guarantees, they must ...": held, but
         # short of an outright demand.
         strength = 1
+    if claim.polarity < 0 and _UNQUALIFIED.search(content.raw or content.text) and not _UNQUALIFIED.search(motion):
+        # "rejected the demand for the immediate lifting of all sanctions": against the timing or the
+        # terms, which says less against the thing itself.
+        strength = 1
     return sign * strength
 
 
@@ -139,7 +161,7 @@ def _kind_of(sentence: str, condition: tuple[int, int]) -> ConditionKind:
         return "deferral"
     if re.match(r"(?:until|till)\b", marker, re.IGNORECASE):
         return "until"
-    if not sentence[:condition[0]].strip(" \"“'‘"):
+    if opens_sentence(sentence, condition[0]):
         return "opening"
     return "other"
 

@@ -374,6 +374,16 @@ def _pair(value: str, parties: tuple[str, ...], notices: list[str]) -> tuple[str
 
 
 def _show(value: str, limit: int = 40) -> str:
-    """A value quoted for a notice, shortened so a hostile link cannot flood the page."""
-    text = value if len(value) <= limit else value[: limit - 1] + "…"
-    return repr(text)
+    """A value quoted for a notice, shortened so a hostile link cannot flood the page.
+
+    The limit applies to the quoted form: repr() turns a control or unprintable character into
+    an escape up to ten characters long, so shortening before quoting would not bound it.
+    """
+    if len(quoted := repr(value)) <= limit:
+        return quoted
+    kept = ""
+    for char in value:
+        if len(repr(kept + char + "…")) > limit:
+            break
+        kept += char
+    return repr(kept + "…")

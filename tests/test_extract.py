@@ -6,6 +6,7 @@ runs in well under a minute, the development-set evaluation included.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from pathlib import Path
@@ -14,11 +15,15 @@ import pytest
 import yaml
 
 from positions import __main__ as cli
-from positions.commands.extract import parse_party, safe_cell
+from positions import curation
+from positions.commands import extract as extract_module
+from positions.commands.extract import safe_cell
+from positions.compare import Selection, compare
 from positions.documents import read_bytes
-from positions.embedding import CachedEmbedder, EmbeddingCache
+from positions.embedding import CachedEmbedder, EmbeddingCache, HashingEmbedder
 from positions.evaluation import DEVSET, evaluate, load_devset
-from positions.extract import PIPELINE_VERSION, Extraction, extract
+from positions.extract import PIPELINE_VERSION, Extraction, adhoc_negotiation, document_date, extract
+from positions.parties import parse_parties, parse_party, parse_party_lines
 from positions.schema import Party
 from positions.store import load_folder
 
@@ -168,6 +173,122 @@ def test_a_demand_that_fits_no_issue_founds_a_discovered_issue_the_other_party_a
     assert {d.issue for d in extraction.demands} == {issue.id}
 
 
+def test_a_claim_that_fits_no_issue_takes_the_closer_claim_of_the_other_side_into_a_new_issue(model):
+    # The government's words are vague; the report's gloss says what they mean. The union's answer
+    # is far more like that gloss than like any generic issue, so the two found one issue.
+    government = Party(id="government", name="Government", aliases=("Premier Anne Cadieux", "Cadieux"))
+    union = Party(id="union", name="Nurses' Union", aliases=("the union", "Okafor"))
+    text = ('Premier Anne Cadieux said that her government was "prepared to act" if the strike put patients '
+            "at risk, a remark widely read as a reference to back-to-work legislation. "
+            "Okafor said the union would defy any back-to-work order.")
+    extraction = run(text, parties=(government, union), embedder=model)
+    [issue] = extraction.discovered
+    assert "back-to-work" in issue.motion
+    assert {(d.party, d.issue, d.stance) for d in extraction.demands} == {
+        ("government", issue.id, 2), ("union", issue.id, -2)}
+    assert next(d for d in extraction.demands if d.party == "government").condition == \
+        "if the strike put patients at risk"
+
+
+def test_an_echo_takes_over_the_position_it_echoes(model):
+    text = "BRANDT: Northland says it wants to negotiate. So do we, and we will say so in public."
+    demands = run(text, parties=(NORTH, SOUTH), embedder=model).demands
+    assert ("southland", "process", 2) in {(d.party, d.issue, d.stance) for d in demands}
+    assert ("northland", "process", 2) in {(d.party, d.issue, d.stance) for d in demands}
+
+
+@pytest.mark.parametrize(("text", "party", "issue", "stance", "condition"), [
+    # A sentence-initial condition after "But" still opens the sentence.
+    ("BRANDT: But if Northland retaliates, we will raise the tariffs on its steel to 50%.",
+     "southland", "trade", -1, "if Northland retaliates"),
+    # "They" takes the subject of the sentence before.
+    ("BRANDT: The tariffs will take effect on April 1. They will stay in place until Northland ends its "
+     "subsidies to carmakers.", "southland", "trade", -1, "until Northland ends its subsidies to carmakers"),
+    # "X will follow Y": X waits for Y.
+    ("BRANDT: Sanctions relief will follow verified steps, not precede them.",
+     "southland", "sanctions", 1, "follow verified steps, not precede them"),
+    # Rejecting the immediate version of a thing says less against the thing itself.
+    ("Brandt rejected Northland's demand for the immediate lifting of all sanctions.",
+     "southland", "sanctions", -1, None),
+    # "all options remain on the table": force kept possible, not demanded.
+    ("KELL: All options remain on the table.", "northland", "security_guarantees", -1, None),
+    # A temporal "while" limits the position; after a comma it would only contrast.
+    ("Kell said Northland would not accept any ceasefire while Southern troops remained in the salient.",
+     "northland", "ceasefire", -2, "while Southern troops remained in the salient"),
+])
+def test_conditions_references_and_hedges_shape_the_stance(model, text, party, issue, stance, condition):
+    demands = [d for d in run(text, parties=(NORTH, SOUTH), embedder=model).demands if d.party == party]
+    assert (party, issue, stance, condition) in {(d.party, d.issue, d.stance, d.condition) for d in demands}
+
+
+def test_a_rejected_demand_named_by_a_noun_keeps_its_own_words_as_content(model):
+    # "[the union's demand] for a 19% raise | would make ... and cannot be accepted": the raise is the
+    # content, and "cannot be accepted" (a passive after a modal) is the author's refusal of it.
+    text = ("# Statement of the Port Employers\n\nThe union's demand for a 19% raise would make Calder the "
+            "most expensive port on the coast and cannot be accepted.\n")
+    employers = Party(id="employers", name="Port Employers", aliases=("the employers",))
+    union = Party(id="union", name="Dockers' Union", aliases=("the union",))
+    demands = run(text, parties=(employers, union), embedder=model, name="statement.md").demands
+    assert {(d.party, d.issue, d.stance) for d in demands} == {("union", "labour", 2), ("employers", "labour", -2)}
+
+
+def test_a_pronoun_in_a_later_document_refers_within_that_document(model):
+    first = read_bytes(b"Northland demands new sanctions on Southland.\n", "first.txt")
+    second = read_bytes(b"Northland called for an immediate ceasefire. Brandt said that was not on the table.\n",
+                        "second.txt")
+    extraction = extract([first, second], (NORTH, SOUTH), embedder=model)
+    assert ("southland", "ceasefire", -2) in {(d.party, d.issue, d.stance) for d in extraction.demands}
+    assert all(d.issue != "sanctions" for d in extraction.demands if d.party == "southland")
+
+
+# ------------------------------------------------------------------------------ dates, progress, the ad-hoc negotiation
+
+
+def test_a_dateline_without_a_year_takes_the_year_of_its_companions_or_the_latest_past_one():
+    wire = read_bytes(b"WASHINGTON, March 3 (Interpress) - The talks went on.\n", "wire.txt")
+    memo = read_bytes(b"# Memorandum\n\nAurel, 4 March 2024\n\nText.\n", "memo.md")
+    assert document_date(memo) == dt.date(2024, 3, 4)
+    assert document_date(wire, 2024) == dt.date(2024, 3, 3)
+    guessed = document_date(wire)
+    assert guessed.month == 3 and guessed.day == 3 and guessed <= dt.date.today()
+    extraction = extract([wire, memo], (NORTH, SOUTH), embedder=HashingEmbedder())
+    assert [d.date for d in extraction.documents] == [dt.date(2024, 3, 3), dt.date(2024, 3, 4)]
+    # "may" is a verb, "Sept." an abbreviation.
+    assert document_date(read_bytes(b"PARIS, Sept. 9 (AFP) - It may rain.", "a.txt"), 2023) == dt.date(2023, 9, 9)
+
+
+def test_progress_is_reported_after_splitting_encoding_and_scoring():
+    calls: list[tuple[str, float]] = []
+    extract([read_bytes(b"Northland demands new sanctions on Southland.", "a.txt")], (NORTH, SOUTH),
+            embedder=HashingEmbedder(), progress=lambda text, done: calls.append((text, done)))
+    assert [done for _, done in calls] == sorted(done for _, done in calls) and calls[-1][1] == 1.0
+    assert len(calls) == 3 and all(text for text, _ in calls)
+
+
+def test_the_adhoc_negotiation_holds_exactly_what_was_extracted_and_compares():
+    extraction = run("Kell called for an immediate ceasefire. Brandt rejected calls for a truce.",
+                     parties=(NORTH, SOUTH), embedder=HashingEmbedder())
+    negotiation = adhoc_negotiation(extraction, (NORTH, SOUTH))
+    assert negotiation.parties == (NORTH, SOUTH)
+    assert negotiation.issues == extraction.issues and negotiation.demands == extraction.demands
+    assert negotiation.title == "Extracted from doc.txt"
+    preview = curation.preview_comparison(extraction, (NORTH, SOUTH))
+    direct = compare(negotiation, Selection(parties=("northland", "southland"), origins=frozenset({"extracted"})))
+    assert preview.to_json()["issues"] == direct.to_json()["issues"]
+
+
+def test_one_party_parser_serves_the_command_line_and_the_app():
+    assert parse_party("  Red   Hills Front = RHLF, the Front , RHLF") == Party(
+        id="red-hills-front", name="Red Hills Front", aliases=("RHLF", "the Front"))
+    with pytest.raises(ValueError, match="--party '=x': give a name"):
+        parse_parties(["=x"], labels=["--party '=x'"])
+    with pytest.raises(ValueError, match="'north' is the same party as party 1"):
+        parse_parties(["North", "north=N"])
+    assert [p.id for p in parse_party_lines("# parties\nNorth=N\n\nSouth")] == ["north", "south"]
+    lines = curation.parse_parties("North=N\nSouth")
+    assert [p.model_copy(update={"colour": "#888888"}) for p in lines] == parse_parties(["North=N", "South"])
+
+
 # ------------------------------------------------------------------------------ the command line
 
 
@@ -249,6 +370,31 @@ def test_extract_save_files_the_list_with_its_document_and_the_folder_still_vali
         ("northland", "ceasefire", 2), ("southland", "ceasefire", -2), ("southland", "prisoners", 2)}
 
 
+def test_extract_save_refuses_when_a_file_changed_during_the_extraction(cli_model, tmp_path, capsys, monkeypatch):
+    folder = negotiation_folder(tmp_path / "data")
+    doc = tmp_path / "kell-statement.txt"
+    doc.write_text("Kell called for an immediate ceasefire.\n", encoding="utf-8")
+    args = ["extract", str(doc), "--negotiation", "northland-southland", "--data", str(tmp_path / "data"), "--save"]
+    real = extract_module.extract
+
+    def meanwhile(*a, **k):
+        # Someone files an extraction of the same document while the model runs.
+        (folder / "extracted").mkdir(exist_ok=True)
+        (folder / "extracted" / "kell-statement.yaml").write_text("demands: []\n", encoding="utf-8")
+        return real(*a, **k)
+
+    monkeypatch.setattr(extract_module, "extract", meanwhile)
+    assert cli.main(args) == 3
+    assert "not saved" in capsys.readouterr().err
+    assert (folder / "extracted" / "kell-statement.yaml").read_text(encoding="utf-8") == "demands: []\n"
+
+    monkeypatch.setattr(extract_module, "extract", real)  # a second run reads the new file and replaces it
+    assert cli.main(args) == 0
+    err = capsys.readouterr().err
+    assert "saved: writes extracted/kell-statement.yaml" in err and "replacing" in err
+    assert load_folder(folder).ok
+
+
 def test_an_extracted_files_document_yields_to_documents_yaml_and_is_validated(tmp_path):
     folder = negotiation_folder(tmp_path)
     (folder / "extracted").mkdir()
@@ -299,19 +445,22 @@ def test_evaluate_command_prints_metrics_for_a_devset(cli_model, tmp_path, capsy
 
 # ------------------------------------------------------------------------------ the development set
 
-# What the pipeline measured on tests/devset (six cases, 201 labelled demands) when this file was
-# written: precision 0.959, recall 0.940, party 1.000, issue 0.884, stance 0.926, relations 0.771.
-# The floors are those less 0.04 (relations, 35 labels in all, less 0.06): room for small changes
-# elsewhere, none for a real regression. `python -m positions evaluate` prints the figures.
-FLOORS = {"precision": 0.92, "recall": 0.90, "party_accuracy": 0.96, "issue_accuracy": 0.84,
-          "stance_accuracy": 0.88, "relation_accuracy": 0.71}
+# The quality targets the pipeline must meet on tests/devset (six cases, 201 labelled demands, 35
+# labelled relations), computed afresh by every run; `python -m positions evaluate` prints the
+# figures. Party and issue accuracy have no target of their own: their floors sit a little under
+# what extract-2 measured (party 1.000, issue 0.931), to catch a real regression only.
+TARGETS = {"precision": 0.80, "recall": 0.85, "stance_accuracy": 0.90, "relation_accuracy": 0.90}
+FLOORS = {"party_accuracy": 0.96, "issue_accuracy": 0.89}
 
 
-def test_the_pipeline_keeps_its_measured_quality_on_the_development_set(model):
+def test_the_pipeline_meets_its_quality_targets_on_the_development_set(model):
     cases = load_devset()
     if not cases:
         pytest.skip("no development set")
     results, overall = evaluate(cases, model)
     metrics = overall.metrics()
-    low = {name: metrics[name] for name, floor in FLOORS.items() if metrics[name] is None or metrics[name] < floor}
-    assert not low, f"below the measured floor: {low}; all: {metrics}"
+    wanted = {**TARGETS, **FLOORS}
+    low = {name: metrics[name] for name, floor in wanted.items() if metrics[name] is None or metrics[name] < floor}
+    assert not low, f"below target: {low}; all: {metrics}"
+    # Relations are counted over every case: no case may lose all of them.
+    assert all(r.scores.relations_right > 0 for r in results if r.scores.relations_total)

@@ -14,7 +14,6 @@ import sys
 
 from positions.commands.extract import add_party_arguments, parties_from
 from positions.compare import Comparison, Selection, compare, resolve_parties
-from positions.schema import Negotiation
 from positions.store import load_negotiation
 
 
@@ -65,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
 def run_documents(args: argparse.Namespace) -> int:
     """Extract from the --doc files, then compare the --party parties on what was found."""
     from positions.documents import UnreadableDocument, read_path
-    from positions.extract import extract
+    from positions.extract import adhoc_negotiation, extract
 
     if args.negotiation:
         raise ValueError("--doc compares raw documents on the generic issues; drop --negotiation")
@@ -80,10 +79,7 @@ def run_documents(args: argparse.Namespace) -> int:
     if len({s.id for s in sources}) != len(sources):
         raise ValueError("two --doc files have the same name; rename one so each document has its own id")
     extraction = extract(sources, parties)
-    negotiation = Negotiation(
-        slug="documents", title="Extracted from " + ", ".join(s.name for s in sources), parties=parties,
-        issues=extraction.issues, documents=extraction.documents, demands=extraction.demands,
-    )
+    negotiation = adhoc_negotiation(extraction, parties)
     selection = Selection(parties=tuple(p.id for p in parties), as_of=args.as_of,
                           origins=frozenset({"extracted"}), min_confidence=args.min_confidence)
     comparison = compare(negotiation, selection)

@@ -14,10 +14,12 @@ from typing import Any
 
 import yaml
 
+from positions import curation
 from positions.documents import UnreadableDocument, read_path
 from positions.extract import Extraction, extract
+from positions.parties import parse_parties
 from positions.schema import Demand, Document, Negotiation, Party
-from positions.store import DATA_ROOT, atomic_write, load_negotiation, negotiation_folder
+from positions.store import DATA_ROOT, StaleWriteError, load_negotiation, negotiation_folder
 
 CSV_COLUMNS = ("id", "party", "issue", "stance", "condition", "confidence", "text", "evidence",
                "evidence_start", "evidence_end", "document", "model")
@@ -43,25 +45,12 @@ def add_party_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a party and the words the text uses for it; repeat for each party, principals first")
 
 
-def parse_party(spec: str) -> Party:
-    """Party from "Name=alias,alias" (aliases optional); its id is the name in lower case with dashes."""
-    name, _, aliases = spec.partition("=")
-    name = name.strip()
-    ident = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    if not ident:
-        raise ValueError(f"--party needs a name, got {spec!r}")
-    return Party(id=ident, name=name, aliases=tuple(a.strip() for a in aliases.split(",") if a.strip()))
-
-
 def parties_from(specs: Sequence[str], negotiation: Negotiation | None = None) -> tuple[Party, ...]:
     """Parties from --party options; with a negotiation, its parties, those named by --party first."""
     if negotiation is None:
-        parties = tuple(parse_party(spec) for spec in specs)
-        if not parties:
+        if not specs:
             raise ValueError('name the parties: --party "Name=alias,alias" (once per party)')
-        if len({p.id for p in parties}) != len(parties):
-            raise ValueError("two --party options name the same party")
-        return parties
+        return tuple(parse_parties(specs, labels=[f"--party {spec!r}" for spec in specs]))
     first = [negotiation.party(spec.partition("=")[0]) for spec in specs]
     return tuple(dict.fromkeys([*first, *negotiation.parties]))
 
@@ -81,6 +70,12 @@ def run(args: argparse.Namespace) -> int:
     except UnreadableDocument as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    snapshot = None
+    if args.save and negotiation is not None:
+        # The files as they are now, before the (slow) extraction: a save refuses to overwrite a
+        # file someone changed in the meantime, as the app's save does.
+        snapshot = curation.take_snapshot(negotiation_folder(negotiation.slug, args.data),
+                                          curation.extraction_paths([source.id]))
     options: dict[str, Any] = {}
     if args.min_confidence is not None:
         options["min_confidence"] = args.min_confidence
@@ -92,10 +87,30 @@ def run(args: argparse.Namespace) -> int:
         **options,
     )
     print(render(extraction, args.format), end="")
-    if args.save and negotiation is not None:
-        path, left_out = save(extraction, negotiation, args.data)
-        note = f"; {left_out} demand(s) on newly discovered issues left out" if left_out else ""
-        print(f"saved {len(extraction.demands) - left_out} demand(s) to {path}{note}", file=sys.stderr)
+    if snapshot is not None:
+        return save(extraction, snapshot)
+    return 0
+
+
+def save(extraction: Extraction, snapshot: curation.Snapshot) -> int:
+    """File the list under the negotiation the way the app does: validated first, written atomically.
+
+    The change is computed from the snapshot (curation.extraction_change), checked on a copy of
+    the folder and written only if every file still has the content it had when read; demands on
+    issues the negotiation lacks (discovered ones) are left out, since a new issue is a curator's call.
+    """
+    try:
+        change = curation.extraction_change(snapshot, extraction)
+        curation.apply(change)
+    except StaleWriteError as exc:
+        print(f"error: not saved, a file changed while the extraction ran ({exc}); run it again", file=sys.stderr)
+        return 3
+    except curation.InvalidChange as exc:
+        print("error: not saved, the folder would not validate:\n" + "\n".join(f"- {r}" for r in exc.reasons),
+              file=sys.stderr)
+        return 3
+    for line in change.summary:
+        print(f"saved: {line}", file=sys.stderr)
     return 0
 
 
@@ -142,25 +157,3 @@ def safe_cell(value: object) -> str:
     if text.startswith(_FORMULA_START) and not _NUMBER.match(text):
         return "'" + text
     return text
-
-
-def save(extraction: Extraction, negotiation: Negotiation, root: Path = DATA_ROOT) -> tuple[str, int]:
-    """Write extracted/<doc-id>.yaml atomically: the document as a mapping, then its demands.
-
-    Each demand also names its document by id, so tools that read `document:` per demand find it.
-    Demands on issues the negotiation does not have (discovered ones) are left out: the folder
-    must keep validating, and a new issue is a curator's decision.
-    """
-    folder = negotiation_folder(negotiation.slug, root)
-    known = {issue.id for issue in negotiation.issues}
-    document = extraction.documents[0]
-    kept = [d for d in extraction.demands if d.issue in known]
-    body = {
-        "document": document_row(document),
-        "demands": [{k: v for k, v in demand_row(d).items() if k != "origin"} for d in kept],
-    }
-    header = (f"# Model-extracted demands of {document.title!r} ({extraction.model}).\n"
-              "# Suggestions only: a curator accepts them into demands/ or rejects them.\n")
-    path = folder / "extracted" / f"{document.id}.yaml"
-    atomic_write(path, header + yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=100))
-    return str(path), len(extraction.demands) - len(kept)
