@@ -340,6 +340,11 @@ class Attributor:
         if mention.kind == "self":
             return ([voice.party], "subject") if voice.party else None
         if mention.kind == "pronoun":
+            # "He said Kyiv had handed over a list it wants returned": a party named as a subject in the
+            # same clause, after the reporting verb, is nearer than the speaker.
+            named = self._named_antecedent(mention, text)
+            if named is not None:
+                return [named], "subject"
             # "The ministry said it was ready", "the Kestrian side says it wants": the pronoun after
             # a reporting verb is its speaker.
             speakers = [party for end, party in self._reports if end <= mention.start]
@@ -357,6 +362,26 @@ class Attributor:
                     return [following[0].party], "subject"  # type: ignore[list-item]
         party = self._resolve(mention, voice)
         return ([party], "back-reference") if party else None
+
+    def _named_antecedent(self, mention: Mention, text: str) -> str | None:
+        """The party an "it" / "they" stands for when the sentence names one just before it.
+
+        Only a name after the last reporting verb (the speaker is the fallback), not a possessor
+        ("Moscow's plan"), not after a preposition ("sanctions on Russia") and not the addressee
+        of "told" ("told Kyiv it must ...").
+        """
+        if text[mention.start:mention.end].lower() not in ("it", "they"):
+            return None
+        start = max((end for end, _ in self._reports if end <= mention.start), default=0)
+        names = [m for m in self.index.names_in(text[:mention.start]) if m.start >= start and not m.possessive
+                 and not _PREPOSITION.search(text[max(0, m.start - 14):m.start])
+                 and not re.search(r"\b(?:told|tells|asked|urged)\s+$", text[max(0, m.start - 10):m.start], re.IGNORECASE)]
+        if not names:
+            return None
+        between = text[names[-1].end:mention.start]
+        if re.search(r"[;:.!?]|\b(?:but|while|whereas|and)\b", between) or _GROUP.search(between):
+            return None  # another clause, perhaps with its own subject ("both sides saying they ...")
+        return names[-1].party
 
     # ------------------------------------------------------------------ claims of one sentence
 
@@ -487,7 +512,7 @@ class Attributor:
         if previous_index in holders_of and re.search(
                 r"(?:,?\s+(?:and|but|or)(?:\s+(?:also|then|later|again|repeatedly|instead|has|had|have|will|would))*|,)\s*$",
                 before):
-            if re.search(r"\b(?:and|but|or)\b\W*(?:\w+\W+){0,2}$", before) or text[cue.start:cue.end].lower().endswith("ing"):
+            if re.search(r"\b(?:and|but|or)\b\W*(?:\w+\W+){0,2}$", before) or re.match(r"[a-z]+ing\b", text[cue.start:cue.end].lower()):
                 return holders_of[previous_index][0], "coordinated"
         if cue.kind == "attitude":
             segment_start = max((c.end for c in earlier), default=0)
@@ -554,8 +579,14 @@ class Attributor:
         """Update what later pronouns and quotes refer to."""
         if claims:
             # The sentence's own subject, not the owner of a call it reports ("X rejected Y's calls").
-            main = next((c for c in claims if c.basis not in ("possessor", "agent")), claims[0])
-            self.state.last_holder = main.party
+            # "Both sides agreed X, Umerov said. He also said ...": "he" is a person, never "both sides",
+            # so a sentence whose only claims are the group's leaves its reporting speaker as the antecedent.
+            main = next((c for c in claims if c.basis not in ("possessor", "agent", "group")), None)
+            if main is None and voice.kind in ("report", "label", "quote") and voice.party:
+                self.state.last_holder = voice.party
+            else:
+                main = main or next((c for c in claims if c.basis not in ("possessor", "agent")), claims[0])
+                self.state.last_holder = main.party
         elif voice.kind == "report" and voice.party:
             self.state.last_holder = voice.party
         if voice.party and voice.kind in ("report", "label", "quote"):

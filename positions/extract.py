@@ -32,7 +32,8 @@ from positions.issues import IssueMatcher, discover, generic_issues, reversals
 from positions.schema import Demand, Document, Issue, Negotiation, Party
 from positions.sentences import Sentence, split_sentences
 from positions.stance import (
-    Content, condition_text, content_of, content_words, demanding_condition, sentence_view, stance_of,
+    Content, condition_text, content_of, content_words, demanding_condition, fronted_object, sentence_view,
+    stance_of,
     strip_attribution,
 )
 
@@ -321,7 +322,11 @@ def _candidates(source: int, units: list[Sentence], index: PartyIndex, author: s
                 # "continue until a final text is agreed": a time limit nobody has to meet, not a condition.
                 content = dataclasses.replace(content, condition=None, condition_kind=None)
             gloss = _GLOSS.search(unit.text, content.end) if content_words(content.text) < SHORT_CONTENT else None
-            if gloss:
+            fronted = fronted_object(unit.text, claim) if content_words(content.text) < SHORT_CONTENT else None
+            if fronted and not gloss:
+                # "a list of deported children it wants returned": what is wanted stands before the verb.
+                content = dataclasses.replace(content, text=fronted, raw=fronted)
+            elif gloss:
                 # "was 'prepared to act', a remark widely read as a reference to back-to-work legislation":
                 # the report says what the vague words mean.
                 meaning = gloss.group("meaning").strip()

@@ -112,6 +112,27 @@ def sentence_view(sentence: str, end: int | None = None) -> str:
     return re.sub(r"\s+", " ", _NEGATOR.sub("", text)).strip(" ,;:.\"“”'’") or sentence.strip()
 
 
+# "a list of deported children it wants returned", "the sanctions they want lifted": the object of the
+# attitude verb stands before its subject (a reduced relative clause), the content is a bare participle.
+_FRONTED_OBJECT = re.compile(
+    r"\b((?:a|an|the|any|all|its|their|those|these|some|his|her|our)\s+(?:[\w'’-]+\s+){0,4}?[\w'’-]+)\s+"
+    r"(?:that\s+|which\s+)?(?:it|they|he|she|we|I|[A-Z][\w'’-]*)\s+(?:(?:still|also|now|says?|said)\s+)?$")
+_BARE_PARTICIPLE = re.compile(r"^[\s\"“]*([a-z]+(?:ed|en)|paid|freed|held|kept|set|shut|cut|done)[\s.,;:!\"”’']*$")
+
+
+def fronted_object(sentence: str, claim: Claim) -> str | None:
+    """ "deported children it wants returned" -> "a list of deported children returned"; else None."""
+    if claim.cue is None or claim.cue.kind != "attitude":
+        return None
+    participle = _BARE_PARTICIPLE.match(sentence[claim.content[0]:claim.content[1]])
+    if participle is None:
+        return None
+    noun_phrase = _FRONTED_OBJECT.search(sentence[:claim.cue.start])
+    if noun_phrase is None:
+        return None
+    return f"{noun_phrase.group(1)} {participle.group(1)}"
+
+
 # "He has also said that ...": who said it, at the start.
 _ATTRIBUTION_HEAD = re.compile(
     r"^(?:[\w.'’-]+\s+){1,4}?(?:has\s+|have\s+|had\s+)?(?:also\s+)?(?:said|says|stated|told \w+|added|noted|"

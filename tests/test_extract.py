@@ -221,6 +221,40 @@ def test_conditions_references_and_hedges_shape_the_stance(model, text, party, i
     assert (party, issue, stance, condition) in {(d.party, d.issue, d.stance, d.condition) for d in demands}
 
 
+@pytest.mark.parametrize("text", [
+    "Southland rejected Northland's proposal, calling instead for a full and unconditional ceasefire of at least 30 days.",
+    "Southland rejected Northland's proposal, urging an immediate ceasefire along the whole front.",
+    "Southland rejected Northland's proposal, demanding instead a full ceasefire of at least 30 days.",
+])
+def test_a_participle_clause_after_a_rejection_carries_the_subjects_own_demand(model, text):
+    # ", calling (instead) for X" / ", urging X" / ", demanding X": the subject of the main verb demands X.
+    demands = run(text, parties=(NORTH, SOUTH), embedder=model).demands
+    assert ("southland", "ceasefire", 2) in {(d.party, d.issue, d.stance) for d in demands}
+
+
+def test_he_after_a_both_sides_report_is_the_reporting_speaker_not_a_side(model):
+    # "He" is a person: it cannot stand for "both sides", so it goes back to the one who reported them.
+    text = ("Minister Brandt said both sides had agreed an exchange of all prisoners of war. "
+            "He demanded new sanctions on Northland.")
+    demands = {(d.party, d.issue) for d in run(text, parties=(NORTH, SOUTH), embedder=model).demands
+               if d.evidence.startswith("He")}
+    assert demands == {("southland", "sanctions")}
+
+
+def test_it_after_a_named_party_in_its_clause_is_that_party_and_a_fronted_object_is_the_content(model):
+    # "Southland had handed over a list ... it wants returned": "it" is Southland, not the speaker,
+    # and what is wanted returned is the list of detainees standing before "it wants".
+    text = "Kell said Southland had handed over a list of detained fishermen it wants returned."
+    demands = {(d.party, d.issue, d.stance) for d in run(text, parties=(NORTH, SOUTH), embedder=model).demands}
+    assert demands == {("southland", "prisoners", 2)}
+
+
+def test_a_negated_modal_refusing_to_recognise_territory_is_against_ceding_it(model):
+    text = "Kell said Northland would not recognise any occupied territory as Southern."
+    demands = {(d.party, d.issue, d.stance) for d in run(text, parties=(NORTH, SOUTH), embedder=model).demands}
+    assert ("northland", "territory", -2) in demands
+
+
 def test_a_rejected_demand_named_by_a_noun_keeps_its_own_words_as_content(model):
     # "[the union's demand] for a 19% raise | would make ... and cannot be accepted": the raise is the
     # content, and "cannot be accepted" (a passive after a modal) is the author's refusal of it.
