@@ -16,6 +16,7 @@ from typing import Any
 
 import streamlit as st
 
+from components.text import md
 from positions.schema import Negotiation
 from positions.viewstate import ORIGINS, PANELS, NegotiationInfo, ViewState, clean_filter
 
@@ -62,7 +63,8 @@ def sidebar_controls(
     if len(chosen) >= 2:
         state = dataclasses.replace(state, parties=tuple(chosen))
     else:
-        bar.warning("Pick at least two parties; still showing " + " and ".join(parties[p].name for p in state.parties) + ".")
+        shown = " and ".join(md(parties[p].name) for p in state.parties)
+        bar.warning(f"Pick at least two parties; still showing {shown}.")
     if state.pair and not set(state.pair) <= set(state.parties):
         state = dataclasses.replace(state, pair=None)
 

@@ -285,8 +285,6 @@ def test_hostile_data_text_is_shown_literally_in_every_panel(hostile_root: Path,
     _assert_escaped(shown)
 
 
-@pytest.mark.xfail(strict=True, reason="components/controls.py (sidebar_controls) puts party names into "
-                                       "st.sidebar.warning('Pick at least two parties; still showing …') without md()")
 def test_the_pick_two_parties_warning_escapes_party_names(hostile_root: Path) -> None:
     at = open_app(negotiation="hostile", parties="a,b")
     at.sidebar.multiselect[0].set_value(["a"])
