@@ -16,9 +16,9 @@ from collections.abc import Callable
 
 import streamlit as st
 
+import components
 from components import (
-    briefing, controls, curation, data, demand_map, divergence, extraction, matrix, movement, overlap, scorecard,
-    sources,
+    briefing, controls, curation, data, demand_map, divergence, matrix, movement, overlap, scorecard, sources,
 )
 from components.text import md
 from positions import viewstate
@@ -32,6 +32,8 @@ DEFAULT_BASE_URL = "http://localhost:8501/"
 MAX_ERRORS_SHOWN = 20
 
 st.set_page_config(page_title="Positions", page_icon=":material/balance:", layout="wide")
+
+components.freeze_long_lived_objects()  # now that pandas, plotly and pydantic are in: see there
 
 
 def main() -> None:
@@ -142,6 +144,8 @@ def _panel(state: ViewState, comparison: Comparison, info: NegotiationInfo, acce
             state = dataclasses.replace(state, source_filter=controls.filter_controls(state))
             sources.show(data.sources(slug, version, view), state.source_filter, file_stem(state))
         case "extract":
+            from components import extraction  # the editing and extraction page, only when asked for
+
             state = extraction.page(
                 state, comparison.negotiation, data.folder(slug), access, embedder=data.embedder, new_folder=data.folder,
             )

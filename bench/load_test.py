@@ -23,13 +23,17 @@ import dataclasses
 import statistics
 import sys
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import psutil
 from playwright.async_api import Browser, Page, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
-from startup_bench import CHROMIUM, CHROMIUM_ARGS, Server, torch_loaded
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root, for devtools/
+from devtools.streamlit_server import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from devtools.streamlit_server import StreamlitServer as Server  # noqa: E402
+from startup_bench import torch_loaded  # noqa: E402
 
 PANEL_LABELS = {
     "scorecard": "At a glance",

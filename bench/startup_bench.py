@@ -13,30 +13,19 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+sys.path.insert(0, str(REPO_ROOT))  # run as `python bench/startup_bench.py`: make devtools/ importable
+from devtools.streamlit_server import CHROMIUM, CHROMIUM_ARGS, StreamlitServer  # noqa: E402
+
 TIMEOUT_S = 90.0
 TARGET_RATIO = 1.3
 
@@ -67,70 +56,6 @@ BASELINE = Target(
 )
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """`streamlit run SCRIPT` on 127.0.0.1 in its own process group; stop() leaves nothing behind."""
-
-    def __init__(self, script: str, *, port: int | None = None, extra_env: dict | None = None) -> None:
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._log = tempfile.TemporaryFile()  # a file, not a pipe: a full pipe would stall the server
-        env = dict(os.environ, HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1", **(extra_env or {}))
-        self.started = time.perf_counter()
-        self.process = subprocess.Popen(
-            [
-                sys.executable, "-m", "streamlit", "run", script,
-                "--server.headless", "true",
-                "--server.address", "127.0.0.1",
-                "--server.port", str(self.port),
-                "--server.fileWatcherType", "none",
-                "--browser.gatherUsageStats", "false",
-            ],
-            cwd=REPO_ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def log(self) -> str:
-        self._log.seek(0)
-        return self._log.read().decode(errors="replace")[-6000:]
-
-    def wait_healthy(self, timeout: float = TIMEOUT_S) -> float:
-        """Seconds from Popen until /_stcore/health answers 200."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited ({self.process.returncode}):\n{self.log()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        return time.perf_counter() - self.started
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            time.sleep(0.05)  # fine-grained: this wait is part of what is measured
-        raise RuntimeError(f"server not healthy after {timeout:.0f} s:\n{self.log()}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(timeout=10)
-            except ProcessLookupError:
-                pass
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-        self._log.close()
-
-
 def launch_browser(playwright) -> Browser:
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
 
@@ -158,8 +83,8 @@ def measure(playwright, target: Target) -> Sample:
     server = None
     try:
         page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
-        server = Server(target.script)
-        healthy = server.wait_healthy()
+        server = StreamlitServer(target.script)
+        healthy = server.wait_healthy(TIMEOUT_S)
         page.goto(server.url + "/" + target.query, wait_until="commit")
         page.locator("h1").first.wait_for(state="visible", timeout=TIMEOUT_S * 1000)
         first = time.perf_counter() - server.started

@@ -7,121 +7,25 @@ Playwright's own browser download is never used: it does not work here.
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from devtools.streamlit_server import CHROMIUM, CHROMIUM_ARGS, REPO_ROOT, StreamlitServer
+
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 HEALTH_TIMEOUT_S = 60.0
 VIEWPORT = {"width": 1400, "height": 900}
 
 
-def free_port() -> int:
-    """A port nobody listens on right now (the OS picks it; a tiny race is acceptable here)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class StreamlitServer:
-    """`streamlit run app.py` in its own process group, bound to 127.0.0.1 only."""
-
-    def __init__(self, app: str = "app.py", cwd: Path = REPO_ROOT) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        # Files rather than pipes: a chatty server can never block on a full pipe buffer.
-        self._log_dir = Path(tempfile.mkdtemp(prefix="positions-browser-"))
-        self._stdout = (self._log_dir / "stdout.log").open("wb")
-        self._stderr = (self._log_dir / "stderr.log").open("wb")
-        env = dict(os.environ, HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1")
-        self.process = subprocess.Popen(
-            [
-                sys.executable, "-m", "streamlit", "run", app,
-                "--server.headless", "true",
-                "--server.address", "127.0.0.1",
-                "--server.port", str(self.port),
-                "--server.fileWatcherType", "none",
-                "--browser.gatherUsageStats", "false",
-            ],
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=self._stdout,
-            stderr=self._stderr,
-            start_new_session=True,  # own process group, so stop() reaches any children too
-        )
-
-    def log_tail(self, chars: int = 6000) -> str:
-        """The end of the server's stderr and stdout, for failure messages."""
-        parts = []
-        for name in ("stderr", "stdout"):
-            text = (self._log_dir / f"{name}.log").read_text(errors="replace")
-            parts.append(f"--- streamlit {name} ---\n{text[-chars:]}")
-        return "\n".join(parts)
-
-    def wait_healthy(self, timeout: float = HEALTH_TIMEOUT_S) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"streamlit exited with code {self.process.returncode} before it was healthy\n"
-                    + self.log_tail()
-                )
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"streamlit not healthy after {timeout:.0f} s\n" + self.log_tail())
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def stop(self) -> None:
-        """SIGTERM the whole process group, then SIGKILL if it lingers: no stray servers."""
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(timeout=10)
-            except ProcessLookupError:
-                pass
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-        self._stdout.close()
-        self._stderr.close()
-
-
 @pytest.fixture(scope="session")
 def streamlit_server() -> Iterator[StreamlitServer]:
-    server = StreamlitServer()
+    server = StreamlitServer("app.py")
     try:
-        server.wait_healthy()
+        server.wait_healthy(HEALTH_TIMEOUT_S)
     except RuntimeError as exc:
         server.stop()
         pytest.fail(str(exc), pytrace=False)
@@ -191,5 +95,5 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         server = getattr(item, "funcargs", {}).get("streamlit_server")
         if server is not None:
             state = "running" if server.alive() else f"exited ({server.process.returncode})"
-            report.sections.append((f"streamlit server ({state})", server.log_tail()))
+            report.sections.append((f"streamlit server ({state})", server.log()))
     return report

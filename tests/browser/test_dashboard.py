@@ -12,6 +12,7 @@ import os
 import re
 import time
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
@@ -162,6 +163,17 @@ def write_docs_screenshot(image: bytes) -> None:
     assert len(buffer.getvalue()) <= DOCS_SCREENSHOT_MAX_BYTES, f"screenshot is {len(buffer.getvalue())} bytes"
     DOCS_SCREENSHOT.parent.mkdir(exist_ok=True)
     DOCS_SCREENSHOT.write_bytes(buffer.getvalue())
+
+
+def test_the_sidebar_link_is_the_address_of_this_view(page: Page, app_url: str) -> None:
+    """The share box sits in a popover (its code box is drawn only when opened): one click shows it."""
+    open_scorecard(page, app_url + FIRST_CASE)
+    page.get_by_test_id("stSidebar").get_by_role("button", name="Link to this view").click()
+    code = page.get_by_test_id("stCode")
+    expect(code).to_contain_text("as_of=2025-06-04")
+    # The address bar spells the commas %2C; the same view either way.
+    assert unquote(code.inner_text().strip()) == unquote(page.url)
+    assert_no_exception(page)
 
 
 def test_changed_controls_round_trip_through_the_url(new_context, app_url: str) -> None:
