@@ -167,14 +167,17 @@ def scorecard_figure(comparison: Comparison) -> go.Figure:
             hovertext=[f"{_esc(item.issue.label)}<br>{_position_hover(party, pos)}" for item, pos in spoken],
             hovertemplate="%{hovertext}<extra></extra>",
         ))
+    # One list in one update: add_annotation per row re-validates the layout every time.
+    labels = []
     for item in items:
         relation = item.relation
         label = RELATION_LABELS[relation.kind]
         if relation.distance is not None:
             label += f" · {_distance_text(relation.distance)}"
-        fig.add_annotation(x=1.01, xref="paper", y=rows[item.issue.id], yref="y", text=label, showarrow=False,
-                           xanchor="left", font={"color": RELATION_COLOURS[relation.kind]})
+        labels.append({"x": 1.01, "xref": "paper", "y": rows[item.issue.id], "yref": "y", "text": label,
+                       "showarrow": False, "xanchor": "left", "font": {"color": RELATION_COLOURS[relation.kind]}})
     fig.update_layout(
+        annotations=[*fig.layout.annotations, *labels],
         template=_TEMPLATE, height=150 + 44 * len(items), margin={"l": 20, "r": 150, "t": 70, "b": 50},
         title={"text": "Positions at a glance",
                "subtitle": {"text": "Stance on each issue's motion; bar = gap between the parties, "
