@@ -9,8 +9,9 @@ import sys
 from pathlib import Path
 
 from positions.brief import brief_html, brief_markdown
+from positions.commands import document_ids, load_valid
 from positions.compare import compare, resolve_parties
-from positions.store import atomic_write, load_negotiation
+from positions.store import atomic_write
 from positions.viewstate import ViewState, build_link
 
 DEFAULT_BASE_URL = "http://localhost:8501/"
@@ -28,14 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if not args.negotiation or not args.parties:
         raise ValueError("brief needs --negotiation SLUG --parties A,B")
-    result = load_negotiation(args.negotiation)
-    if result.negotiation is None or result.errors:
-        raise ValueError("the negotiation does not validate; run `python -m positions validate` for details")
+    result = load_valid(args.negotiation)
     negotiation = result.negotiation
-    documents = tuple(dict.fromkeys(d.strip() for d in (args.documents or "").split(",") if d.strip())) or None
-    unknown = set(documents or ()) - set(negotiation.documents_by_id())
-    if unknown:
-        raise ValueError(f"unknown document(s): {', '.join(sorted(unknown))}")
+    documents = document_ids(negotiation, args.documents)
     # The same state the dashboard reads from its URL: the link below reopens exactly this briefing.
     state = ViewState(
         negotiation=negotiation.slug,

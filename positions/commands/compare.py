@@ -12,9 +12,9 @@ import datetime as dt
 import json
 import sys
 
+from positions.commands import document_ids, load_valid
 from positions.commands.extract import add_party_arguments, parties_from
 from positions.compare import Comparison, Selection, compare, resolve_parties
-from positions.store import load_negotiation
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,30 +35,18 @@ def run(args: argparse.Namespace) -> int:
         return run_documents(args)
     if not args.negotiation or not args.parties:
         raise ValueError('compare needs --negotiation SLUG --parties A,B, or --doc FILE --party "A=..." --party "B=..."')
-    result = load_negotiation(args.negotiation)
-    if result.negotiation is None or result.errors:
-        raise ValueError("the negotiation does not validate; run `python -m positions validate` for details")
+    result = load_valid(args.negotiation)
     negotiation = result.negotiation
     origins = {"curated": {"curated"}, "extracted": {"extracted"}, "both": {"curated", "extracted"}}[args.origin]
+    documents = document_ids(negotiation, args.documents)
     selection = Selection(
         parties=resolve_parties(negotiation, args.parties),
         as_of=args.as_of,
-        documents=frozenset(d.strip() for d in args.documents.split(",")) if args.documents else None,
+        documents=frozenset(documents) if documents else None,
         origins=frozenset(origins),
         min_confidence=args.min_confidence,
     )
-    if selection.documents:
-        unknown = selection.documents - set(negotiation.documents_by_id())
-        if unknown:
-            raise ValueError(f"unknown document(s): {', '.join(sorted(unknown))}")
-    comparison = compare(negotiation, selection)
-    if args.format == "json":
-        payload = comparison.to_json()
-        payload["data_version"] = result.data_version
-        print(json.dumps(payload, ensure_ascii=False, indent=2))
-    else:
-        print(format_table(comparison))
-    return 0
+    return _print(compare(negotiation, selection), args.format, data_version=result.data_version)
 
 
 def run_documents(args: argparse.Namespace) -> int:
@@ -82,11 +70,13 @@ def run_documents(args: argparse.Namespace) -> int:
     negotiation = adhoc_negotiation(extraction, parties)
     selection = Selection(parties=tuple(p.id for p in parties), as_of=args.as_of,
                           origins=frozenset({"extracted"}), min_confidence=args.min_confidence)
-    comparison = compare(negotiation, selection)
-    if args.format == "json":
-        payload = comparison.to_json()
-        payload["model"] = extraction.model
-        print(json.dumps(payload, ensure_ascii=False, indent=2))
+    return _print(compare(negotiation, selection), args.format, model=extraction.model)
+
+
+def _print(comparison: Comparison, form: str, **extra: str) -> int:
+    """The comparison as the JSON contract (plus where it came from) or as a readable table."""
+    if form == "json":
+        print(json.dumps({**comparison.to_json(), **extra}, ensure_ascii=False, indent=2))
     else:
         print(format_table(comparison))
     return 0
