@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from positions import curation
 from positions.access import PASSPHRASE_ENV
 from positions.store import DATA_ROOT, load_folder
-from tests.app.conftest import REPO_ROOT, texts
+from tests.app.conftest import REPO_ROOT, run_app, texts
 from tests.test_curation import DOC, extraction
 
 TIMEOUT_S = 60
@@ -42,15 +42,6 @@ def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("POSITIONS_DATA_ROOT", str(root))
     monkeypatch.delenv(PASSPHRASE_ENV, raising=False)
     return root
-
-
-def open_app(**params: str) -> AppTest:
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=TIMEOUT_S)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def _page(root, embedder_kind):
@@ -120,7 +111,7 @@ def warm_model() -> None:
 
 @pytest.mark.model
 def test_pasted_text_shows_each_partys_list_with_the_real_model(root: Path, warm_model: None) -> None:
-    at = open_app(parties="russia,ukraine", view="extract")
+    at = run_app(parties="russia,ukraine", view="extract")
     at = paste(at)
     shown = "\n".join(texts(at))
     assert "#### Russia" in shown and "#### Ukraine" in shown
@@ -205,7 +196,7 @@ def test_parties_of_a_new_negotiation(root: Path) -> None:
 def test_a_link_cannot_unlock_editing(root: Path, monkeypatch: pytest.MonkeyPatch, configured: bool) -> None:
     if configured:
         monkeypatch.setenv(PASSPHRASE_ENV, SECRET)
-    at = open_app(parties="russia,ukraine", view="extract", review=DOC, edit="1", unlocked="true",
+    at = run_app(parties="russia,ukraine", view="extract", review=DOC, edit="1", unlocked="true",
                   passphrase=SECRET, edit_passphrase=SECRET, can_edit="1", mode="edit")
     assert at.selectbox(key="russia-ukraine:review").value == DOC
     shown = "\n".join(texts(at))
@@ -216,21 +207,21 @@ def test_a_link_cannot_unlock_editing(root: Path, monkeypatch: pytest.MonkeyPatc
 
 
 def test_without_a_configured_passphrase_there_is_nothing_to_unlock(root: Path) -> None:
-    at = open_app(parties="russia,ukraine", view="extract", review=DOC)
+    at = run_app(parties="russia,ukraine", view="extract", review=DOC)
     assert any("Read-only" in c.value for c in at.sidebar.caption)
     assert len(at.sidebar.text_input) == 0
 
 
 def test_a_wrong_passphrase_stays_locked(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(PASSPHRASE_ENV, SECRET)
-    at = unlock(open_app(parties="russia,ukraine", view="extract", review=DOC), "guess")
+    at = unlock(run_app(parties="russia,ukraine", view="extract", review=DOC), "guess")
     assert "Wrong passphrase" in at.sidebar.error[0].value
     assert editing_buttons(at) == []
 
 
 def test_unlocked_editing_shows_accept_and_reject_and_they_write(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(PASSPHRASE_ENV, SECRET)
-    at = unlock(open_app(parties="russia,ukraine", view="extract", review=DOC))
+    at = unlock(run_app(parties="russia,ukraine", view="extract", review=DOC))
     labels = editing_buttons(at)
     assert labels.count("Accept") == 4 and labels.count("Reject") == 4
     assert "passphrase" not in "".join(at.query_params)  # the unlock never reaches the URL
@@ -252,7 +243,7 @@ def test_unlocked_editing_shows_accept_and_reject_and_they_write(root: Path, mon
 
 def test_a_stale_save_is_refused_and_the_edit_kept_for_download(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(PASSPHRASE_ENV, SECRET)
-    at = unlock(open_app(parties="russia,ukraine", view="extract", review=DOC))
+    at = unlock(run_app(parties="russia,ukraine", view="extract", review=DOC))
     theirs = root / "russia-ukraine" / "extracted" / f"{DOC}.yaml"
     theirs.write_text(theirs.read_text(encoding="utf-8") + "# another curator was here\n", encoding="utf-8")
     next(b for b in at.button if b.key == f"review:russia-ukraine:{DOC}:{DOC}-x002:reject").click()
@@ -308,7 +299,7 @@ def test_the_passphrase_may_come_from_secrets(root: Path) -> None:
 
 
 def test_saved_lists_show_in_a_shared_link_with_extracted_demands(root: Path) -> None:
-    at = open_app(parties="russia,ukraine", view="sources", origin="extracted")
+    at = run_app(parties="russia,ukraine", view="sources", origin="extracted")
     table = at.dataframe[0].value
     assert set(table["origin"]) == {"extracted"}
     assert {f"{DOC}-x001", f"{DOC}-x002", f"{DOC}-x003"} <= set(table["demand_id"])
