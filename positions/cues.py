@@ -68,7 +68,12 @@ _LEXICON: list[tuple[str, CueKind, int, int, float]] = [
             r"(?:is|are|was|were|be|been|remains?|stands?|stood) (?:ready|prepared|willing) (?:to|for)",
             r"stands? ready", r"(?:ready|prepared|willing|available) to", r"determined to", r"intends? to",
             r"set as a (?:pre)?condition", r"conditions? (?=for\b|that\b)", r"precondition", r"prerequisite",
-            r"accept nothing less than"),
+            r"accept nothing less than",
+            # "Armenia recognises Azerbaijan's territorial integrity": finite forms only. Not the bare verb
+            # inside another's demand ("demanded that Varrenia recognise ..."), the passive ("shall be
+            # recognised") or the adjective ("internationally recognised borders"), which no subject holds.
+            r"(?<!internationally )(?<!universally )(?<!widely )(?<!generally )(?<!be )(?<!been )(?<!being )"
+            r"(?<!is )(?<!are )(?<!was )(?<!were )recogni[sz](?:es|ed)"),
      "attitude", 1, 2, 1.0),
     # --- for the content, tentative
     # An offer or a readiness to talk is a concession: for the content, but short of demanding it.

@@ -71,7 +71,8 @@ _ORDINAL = re.compile(r"^\s*(?:first|second|third|fourth|fifth|sixth|seventh|eig
                       re.IGNORECASE)
 # "I want to thank ...", "let me say": courtesy, not a position.
 _SPEECH_ACT = re.compile(
-    r"^\s*(?:to\s+)?(?:thank|say|stress|emphasi[sz]e|start|begin|note|repeat|remind|point out|clarify|add|"
+    r"^\s*(?:to\s+)?(?:thank|say|stress|emphasi[sz]e|(?:start|begin)\s+(?:by|with|off)\b|note|repeat|remind|point out|"
+    r"clarify|add|"
     r"welcome (?:you|everyone|everybody)|congratulate|express|make (?:it )?clear|take (?:a few |your )?questions)\b",
     re.IGNORECASE)
 _BACKGROUND = re.compile(r"^\W*(?:preamble|background|introduction|context|history|summary|about)\b", re.IGNORECASE)

@@ -80,10 +80,14 @@ class Anchors:
         balance, reversed_word = 0, False
         for pattern, sign in ((self.for_words, 1), (self.against_words, -1)):
             for match in pattern.finditer(text) if pattern else ():
-                local = _LOCAL_NEGATION.search(text[max(0, match.start() - 60):match.start()])
+                before = text[max(0, match.start() - 60):match.start()]
+                before = re.split(r"[,;:]", before)[-1] + (" " if before and before[-1] in ",;:" else "")
+                local = _LOCAL_NEGATION.search(before)
                 # A negator among the first words was already applied by the cue rules.
                 flipped = local is not None and (match.start() > 25 or local.group(0).split()[0].lower()
                                                  not in ("not", "no", "never", "without"))
+                if not flipped and _UNDOING.search(before) and not _UNDOING.match(match.group(0)):
+                    flipped = True  # an undoing verb governs the word; itself a direction word, it counts as is
                 balance += -sign if flipped else sign
                 reversed_word |= flipped
         return balance, reversed_word
@@ -99,6 +103,17 @@ _LOCAL_NEGATION = re.compile(
     r"withdr\w*|end\w*|halt\w*|stop\w*|freez\w*|suspend\w*)\s+(?:its|their|his|her|the|any|all|our)?\s*(?:own\s+)?"
     r"(?:bid|plans?|attempts?|aspirations?|ambitions?|efforts?|intentions?|application|drive|push|quest|hopes?)"
     r"\s+(?:to|for|of))\s+(?:\w+\s+)?$",
+    re.IGNORECASE)
+# A verb that undoes what it governs, a few words before a direction word: "cancel 91 points of its
+# countermeasure tariffs", "stop abusing export controls", "correct its practice of tariff increases",
+# "give up enrichment". The word then counts the other way: cancelled tariffs lower trade barriers.
+# No clause break (comma, "and", "but") may stand between the verb and the word.
+_UNDOING = re.compile(
+    r"\b(?:lift(?:s|ed|ing)?|remov\w+|cancel\w*|scrap(?:s|ped|ping)?|abolish\w*|dismantl\w+|roll\w* back|"
+    r"revers\w+|undo(?:es|ing)?|undid|correct(?:s|ed|ing)?|repeal\w*|revok\w+|rescind\w*|stop(?:s|ped|ping)?|"
+    r"halt\w*|eliminat\w+|phas\w+ out|give up|gave up|giving up|gives up|abandon\w*|renounc\w+|waiv\w+|"
+    r"suspend\w*|eas(?:e|es|ed|ing)|ends?|ended|ending|an end to|put an end to)"
+    r"\s+(?:(?!and\b|but\b|or\b|while\b|then\b)[\w%'’.-]+\s+){0,5}$",
     re.IGNORECASE)
 
 

@@ -28,6 +28,7 @@ _SPEAKER = re.compile(
 _HEADING = re.compile(r"#{1,6}[ \t]+")
 _TERMINAL = re.compile(r"[.!?:;\"”’)\]]$")
 _WRAP_WIDTH = 60  # a line shorter than this without final punctuation is a heading, not a wrap
+_HEADLINE_WIDTH = 160  # the same for a document's first line, which is often a headline
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,13 +86,15 @@ def _blocks(text: str) -> Iterator[_Block]:
     """Paragraphs, list items, speaker turns and headings, with markers and labels cut off."""
     pending: list[tuple[int, int]] = []  # lines of the block being built
     head: dict[str, object] = {}
+    seen: list[int] = []  # blocks already closed: the first one may be a long headline
 
     def close() -> Iterator[_Block]:
         if pending:
             start, end = pending[0][0], pending[-1][1]
             # A lone short line without final punctuation ("Short heading") is a title.
             heading = bool(head.get("heading")) or (
-                len(pending) == 1 and not head and _is_title(text[start:end]))
+                len(pending) == 1 and not head and _is_title(text[start:end], first=not seen))
+            seen.append(start)
             yield _Block(start, end, head.get("marker"), head.get("speaker"), heading)  # type: ignore[arg-type]
         pending.clear()
         head.clear()
@@ -133,8 +136,12 @@ def _is_label(label: str) -> bool:
                                     "related", "see also", "background", "summary", "context", "watch"}
 
 
-def _is_title(line: str) -> bool:
-    return len(line) < _WRAP_WIDTH and not _TERMINAL.search(line.rstrip()) and not line.rstrip().endswith(",")
+def _is_title(line: str, *, first: bool = False) -> bool:
+    """A short line without final punctuation; the document's first line may be a long headline
+    ("Russia and Ukraine agree new prisoner swap in Istanbul but stay far apart on ceasefire"):
+    a summary of the report, whose body states each position again with its holder."""
+    width = _HEADLINE_WIDTH if first else _WRAP_WIDTH
+    return len(line) < width and not _TERMINAL.search(line.rstrip()) and not line.rstrip().endswith(",")
 
 
 def _continues(previous_line: str) -> bool:

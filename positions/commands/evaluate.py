@@ -18,6 +18,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=["json", "table"], default="table")
     parser.add_argument("--detect-authors", action="store_true",
                         help="ignore the authors case.yaml gives and read them from the documents' headings")
+    parser.add_argument("--details", action="store_true",
+                        help="after the table, list every miss, false alarm and wrong party/issue/stance")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,7 +42,39 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:
         print(format_table(report))
+        if args.details:
+            print()
+            print(format_details(results))
     return 0
+
+
+def format_details(results) -> str:
+    """What went wrong, case by case: the lines an engineer reads before changing a rule."""
+    lines = []
+    for result in results:
+        texts = {source.id: source.text for source in result.extraction.sources}
+        lines.append(f"## {result.case}")
+        for label in result.misses:
+            lines.append(f"  MISS   {label.party} {label.issue} {label.stance:+d}: "
+                         f"{_snippet(texts.get(label.document, ''), label.start, label.end)}")
+        for demand in result.false_alarms:
+            lines.append(f"  EXTRA  {demand.party} {demand.issue} {demand.stance:+g}: "
+                         f"{_snippet(texts.get(demand.document, ''), demand.evidence_start, demand.evidence_end)}")
+            lines.append(f"           {demand.note}")
+        for label, demand in result.wrong:
+            lines.append(f"  WRONG  gold {label.party} {label.issue} {label.stance:+d} | got {demand.party} "
+                         f"{demand.issue} {demand.stance:+g}: "
+                         f"{_snippet(texts.get(label.document, ''), label.start, label.end)}")
+            lines.append(f"           {demand.note} | {demand.text[:100]}")
+        for issue, (expected, found) in result.relations.items():
+            if expected != found:
+                lines.append(f"  REL    {issue}: expected {expected}, found {found}")
+    return "\n".join(lines)
+
+
+def _snippet(text: str, start: int | None, end: int | None, width: int = 160) -> str:
+    piece = " ".join(text[start or 0:end or 0].split())
+    return piece if len(piece) <= width else piece[:width - 1] + "…"
 
 
 def format_table(report: dict) -> str:
