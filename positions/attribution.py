@@ -260,10 +260,20 @@ class Attributor:
 
     def voice(self, unit: Sentence, mentions: list[Mention], cues: list[Cue], next_voice: Voice | None) -> Voice:
         """Who speaks this sentence: transcript label, reporting speaker, quote continuation, author."""
+        text = unit.text
         if unit.speaker is not None:
             party = self.index.label_party(unit.speaker)
+            # "Mr. Witkoff said last week that the facilities must be dismantled", in a spokesman's
+            # answer or a reporter's question: the speaker quotes another party, whose position it is.
+            # Only a past report with an explicit "that" clause: "the minister says Osterland wants ..." in
+            # a question, or "they claim we are demanding ...", is a party's gloss on its opponent.
+            for cue in cues:
+                clause = _REPORTED_CLAUSE.match(text, cue.end)
+                if cue.kind == "report" and clause and _PAST_REPORT.fullmatch(text[cue.start:cue.end]):
+                    reported = self._speaker(text, cue, mentions)
+                    if reported not in (None, "outsider", party):
+                        return Voice(reported, "report")
             return Voice(party, "label") if party else Voice(None, "outsider")
-        text = unit.text
         for cue in cues:
             if cue.kind != "report":
                 continue
@@ -748,8 +758,12 @@ def _blank(content: str) -> bool:
     return not any(w.lower() not in _FUNCTION_WORDS for w in re.findall(r"[A-Za-z]{3,}", content))
 
 
+_PAST_REPORT = re.compile(r"said|saying|told|stated|wrote|announced|declared|insisted|made clear|reiterated|stressed",
+                          re.IGNORECASE)
+_REPORTED_CLAUSE = re.compile(r"[^.;:?!\"“”]{0,60}?\bthat\s+(?!we\b|I\b|our\b|us\b)", re.IGNORECASE)
 _ANAPHOR = re.compile(
-    r"^\W*(?:(?:was|is|are|were|be|been|simply|it|that|this|these|those|them|(?:the|this|that) (?:very )?"
+    r"^\W*(?:(?:was|is|are|were|be|been|simply|it|that|this|these|those|them|(?:do|did|does|doing) (?:so|that|this|it)|"
+    r"the same|(?:the|this|that) (?:very )?"
     r"(?:idea|list|demand|demands|proposal|plan|offer|request|call|calls|terms|conditions))\b\W*)+"
     r"(?:as\W+\w+\W*)?$",
     re.IGNORECASE)

@@ -99,7 +99,7 @@ class Anchors:
 
 # A negator, or an "undoing" phrase ("drop its bid to", "give up its plans to"), right before a word.
 _LOCAL_NEGATION = re.compile(
-    r"(?:\b(?:not|no|never|without)|\b(?:drop\w*|abandon\w*|give up|gave up|giving up|renounc\w*|shelv\w*|"
+    r"(?:\b(?:not|no|never|without|zero)|\b(?:drop\w*|abandon\w*|give up|gave up|giving up|renounc\w*|shelv\w*|"
     r"withdr\w*|end\w*|halt\w*|stop\w*|freez\w*|suspend\w*)\s+(?:its|their|his|her|the|any|all|our)?\s*(?:own\s+)?"
     r"(?:bid|plans?|attempts?|aspirations?|ambitions?|efforts?|intentions?|application|drive|push|quest|hopes?)"
     r"\s+(?:to|for|of))\s+(?:\w+\s+)?$",
