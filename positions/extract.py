@@ -72,7 +72,7 @@ _ORDINAL = re.compile(r"^\s*(?:first|second|third|fourth|fifth|sixth|seventh|eig
 # "I want to thank ...", "let me say": courtesy, not a position.
 _SPEECH_ACT = re.compile(
     r"^\s*(?:to\s+)?(?:thank|say|stress|emphasi[sz]e|(?:start|begin)\s+(?:by|with|off)\b|note|repeat|remind|point out|"
-    r"clarify|add|"
+    r"clarify|add|be (?:absolutely |perfectly |very |quite )?clear\b|"
     r"welcome (?:you|everyone|everybody)|congratulate|express|make (?:it )?clear|take (?:a few |your )?questions)\b",
     re.IGNORECASE)
 _BACKGROUND = re.compile(r"^\W*(?:preamble|background|introduction|context|history|summary|about)\b", re.IGNORECASE)
@@ -354,7 +354,7 @@ def _candidates(source: int, units: list[Sentence], index: PartyIndex, author: s
                                                   end=claim.content[1])
             found.append(_Candidate(source, unit, claim, content, content.text, refers_to=refers_to))
             demanded = demanding_condition(unit.text, content)
-            if demanded and not index.mentions(demanded):
+            if demanded and not index.mentions(demanded) and content.condition_kind != "without":
                 demanded = None  # "until a final text is agreed": nobody is asked to do anything
             if demanded and claim.cue is not None:
                 # "tariffs unless Kestria scraps the subsidies": the holder also wants the subsidies scrapped.
@@ -586,7 +586,9 @@ def _firm(candidate: _Candidate) -> bool:
     cue = candidate.claim.cue
     firm_cue = cue is None or (cue.weight >= 0.8 and cue.kind != "nominal")
     # Only a firm demand FOR something can be the motion of a new issue ("never asked for a coin" cannot).
-    return firm_cue and candidate.claim.strength == 2 and candidate.claim.polarity > 0 and not candidate.claim.anaphoric
+    # Nor can a content too thin to name a topic ("ready for every scenario", "with all my heart").
+    return (firm_cue and candidate.claim.strength == 2 and candidate.claim.polarity > 0
+            and not candidate.claim.anaphoric and content_words(_raw_content(candidate)) >= 3)
 
 
 def _raw_content(candidate: _Candidate) -> str:

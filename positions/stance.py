@@ -40,7 +40,11 @@ _ATTRIBUTION_TAIL = re.compile(
 # "only after X", "not until X": the thing happens later, not now.
 # "relief will follow verified steps": the thing comes after the steps, so it waits for them.
 _DEFERRAL = re.compile(r"only (?:after|once|when)|not (?:until|before)\b|follow|come (?:only )?after", re.IGNORECASE)
-ConditionKind = Literal["deferral", "until", "opening", "other"]
+ConditionKind = Literal["deferral", "until", "opening", "without", "other"]
+# "will not allow a ceasefire without the release of our hostages", "no deal without guarantees": a refusal of X
+# *without* Y accepts X on condition of Y. "without delay" / "without preconditions" qualify, they set no condition.
+_WITHOUT = re.compile(r"\s+without\s+(?!which\b|delay\b|(?:any\s+)?(?:pre)?conditions?\b|further\b|interruption\b|exception\b)",
+                      re.IGNORECASE)
 # Conditions that are themselves demands of the holder: "unless Kestria scraps the subsidies".
 _DEMANDING_CONDITION = re.compile(r"^(?:unless|until|till|only (?:after|once|when|if))\b", re.IGNORECASE)
 # "the immediate lifting", "unconditional release": a thing asked for at once or on no terms.
@@ -79,6 +83,11 @@ def content_of(sentence: str, claim: Claim) -> Content:
         elif condition[0] < start < condition[1]:
             start = condition[1]
     raw = sentence[start:end]
+    without = _WITHOUT.search(raw)
+    if without and condition is None and (claim.polarity < 0 or _LEADING_NEGATION.match(_THAT.sub("", raw))):
+        condition, condition_kind = (start + without.end(), end), "without"
+        end = start + without.start()
+        raw = raw[:without.start()]
     raw = _ATTRIBUTION_TAIL.sub("", raw)
     raw = _THAT.sub("", raw)
     cue = claim.cue
@@ -161,6 +170,9 @@ def stance_of(claim: Claim, content: Content, direction: float, motion: str) -> 
     """
     sign = claim.polarity * (-1 if content.negated else 1) * (1 if direction >= 0 else -1)
     strength = claim.strength
+    if content.condition_kind == "without":
+        # Refused only without the condition: held for the thing itself, on that condition.
+        return (1 if direction >= 0 else -1)
     if content.condition_kind == "deferral":
         strength = 1
         if sign > 0 and _IMMEDIATE.search(motion):
@@ -198,6 +210,9 @@ def demanding_condition(sentence: str, content: Content) -> str | None:
     if content.condition is None:
         return None
     text = sentence[content.condition[0]:content.condition[1]]
+    if content.condition_kind == "without":  # "no deal without guarantees": the guarantees are demanded
+        rest = _ATTRIBUTION_TAIL.sub("", text).strip(" ,;.")
+        return rest if len(rest.split()) >= 2 else None
     match = _DEMANDING_CONDITION.match(text)
     if not match:
         return None
