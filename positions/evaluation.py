@@ -244,15 +244,21 @@ def _map_discovered(pairs: list[tuple[int, int]], predicted: list[Demand], gold:
     for p, g in pairs:
         if _open_issue(predicted[p].issue) and gold[g].issue.startswith("other:"):
             votes.setdefault(predicted[p].issue, Counter())[gold[g].issue] += 1
+    # Greedy one-to-one over (issue, label) pairs, most shared matches first; on a tie, the pair whose
+    # names share a word ("disarmament" and "other:disarmament") before an arbitrary one.
+    options = sorted(((count, _shared_words(issue, label), issue, label)
+                      for issue, counter in votes.items() for label, count in counter.items()), reverse=True)
     mapping: dict[str, str] = {}
-    taken: set[str] = set()
-    for issue, counter in sorted(votes.items(), key=lambda item: -max(item[1].values())):
-        for label, _ in counter.most_common():
-            if label not in taken:
-                mapping[issue] = label
-                taken.add(label)
-                break
+    for _, _, issue, label in options:
+        if issue not in mapping and label not in mapping.values():
+            mapping[issue] = label
     return mapping
+
+
+def _shared_words(issue: str, label: str) -> int:
+    def words(name: str) -> set[str]:
+        return {w[:6] for w in re.split(r"[^a-z]+", name.lower()) if len(w) > 3 and w != "other"}
+    return len(words(issue) & words(label))
 
 
 def _orientation(pairs: list[tuple[int, int]], predicted: list[Demand], gold: list[GoldDemand],

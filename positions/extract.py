@@ -37,7 +37,7 @@ from positions.stance import (
     strip_attribution,
 )
 
-PIPELINE_VERSION = "extract-2"
+PIPELINE_VERSION = "extract-3"
 
 # Below this topical similarity a content fits none of the issues and may found a new one.
 ISSUE_MIN = 0.30

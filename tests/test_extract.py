@@ -498,3 +498,24 @@ def test_the_pipeline_meets_its_quality_targets_on_the_development_set(model):
     assert not low, f"below target: {low}; all: {metrics}"
     # Relations are counted over every case: no case may lose all of them.
     assert all(r.scores.relations_right > 0 for r in results if r.scores.relations_total)
+
+
+# Floors for the two harder sets the pipeline is developed on: real negotiations written in the
+# styles real sources use (tests/devset-real) and the first held-out set, now used for error
+# analysis (tests/validation). No target was set for them; each floor sits under what extract-3
+# measured (devset-real: precision 0.707, recall 0.813, stance 0.809, relations 0.326; validation:
+# 0.847, 0.782, 0.870, 0.469), so that a change which helps the fictional set by hurting real text fails.
+HARDER_FLOORS = {
+    "devset-real": {"precision": 0.66, "recall": 0.76, "stance_accuracy": 0.76, "relation_accuracy": 0.26},
+    "validation": {"precision": 0.80, "recall": 0.73, "stance_accuracy": 0.82, "relation_accuracy": 0.38},
+}
+
+
+@pytest.mark.parametrize("folder", sorted(HARDER_FLOORS))
+def test_the_pipeline_keeps_its_level_on_real_negotiations(model, folder):
+    cases = load_devset(Path(__file__).parent / folder)
+    assert cases, f"tests/{folder} has no cases"
+    _, overall = evaluate(cases, model)
+    metrics = overall.metrics()
+    low = {name: metrics[name] for name, floor in HARDER_FLOORS[folder].items() if metrics[name] < floor}
+    assert not low, f"below floor on tests/{folder}: {low}; all: {metrics}"
