@@ -57,15 +57,16 @@ DISCOVER_JOIN = 0.45
 SHORT_CONTENT = 4
 # In a numbered point, a cue after this share of the text is a detail, not the point's verb.
 LATE_CUE = 0.4
-# Demands below this confidence are not reported (the evaluation measures the trade-off).
-MIN_CONFIDENCE = 0.3
-# Logistic confidence (see _confidence): margin and cue weights fitted on the devset (extract-1);
-# the holder's certainty enters with a hand-set weight (on the devset every party was right, so
-# there was nothing to fit it on) and the bias absorbs its mean.
-CONFIDENCE_BIAS = -1.66
-CONFIDENCE_MARGIN = 17.9
-CONFIDENCE_CUE = 1.0
-CONFIDENCE_WHO = 0.5
+# Demands below this confidence are not reported. With the confidence fitted on real text, 0.15 keeps
+# the recall of the three development sets (0.3 cost a quarter of it on tests/devset-real); the app's
+# own confidence floor starts at 0 and is the user's to raise.
+MIN_CONFIDENCE = 0.15
+# Logistic confidence (see confidence_features): one weight per feature and a bias, fitted by
+# devtools/fit_confidence.py on every labelled development case (tests/devset, tests/devset-real,
+# tests/validation), so that a confidence reads as the share of such demands that are right.
+CONFIDENCE_FEATURES = ("margin", "cue", "who", "discovered", "news")
+CONFIDENCE_WEIGHTS = (16.70, 0.66, 1.25, 0.28, 0.29)
+CONFIDENCE_BIAS = -3.11
 
 _ORDINAL = re.compile(r"^\s*(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|finally|lastly)\b,?",
                       re.IGNORECASE)
@@ -535,6 +536,7 @@ def _demands(
         if parent is not None and n in assigned and parent in assigned and assigned[n][0] == assigned[parent][0]:
             del assigned[n]  # "tariffs stay until Kestria ends its tariffs": the condition is already said
 
+    matcher_ids = {i.id for i in matcher.issues}
     demands: list[Demand] = []
     kept: dict[tuple[int, int, str, str], tuple[float, int]] = {}  # (source, unit, party, issue) -> confidence, slot
     for n, candidate in enumerate(candidates):
@@ -545,7 +547,8 @@ def _demands(
         stance = stance_of(claim, candidate.content, direction, issue.motion)
         if stance == 0:
             continue
-        confidence = _confidence(candidate, margin)
+        confidence = _confidence(confidence_features(candidate, margin, discovered=issue.id not in matcher_ids,
+                                                     news=documents[candidate.source].kind == "news"))
         document = documents[candidate.source]
         unit = candidate.unit
         key = (candidate.source, unit.start, claim.party, issue.id)
@@ -619,19 +622,24 @@ def _note(candidate: _Candidate, score: float, direction: float) -> str:
     return f"holder: {how}; cue: {cue!r}; issue similarity {score:.2f}; direction {direction:+.2f}"
 
 
-def _confidence(candidate: _Candidate, margin: float) -> float:
-    """Probability that the demand is right: party, issue and direction of stance.
+def confidence_features(candidate: _Candidate, margin: float, *, discovered: bool, news: bool) -> np.ndarray:
+    """The signals behind a demand's confidence, in the order of CONFIDENCE_FEATURES.
 
-    A logistic model of three signals, one per thing that can go wrong: the issue match's margin
-    over the runner-up issue (what), the cue's weight ("demands" 1.0 ... a bare "will" 0.35: is it
-    a position, and which way), and how the holder was found (who). The margin and cue weights
-    were fitted on the development set; fitted on five of its six cases and scored on the sixth,
-    in turn, each confidence band was right within about 0.06 of its mean confidence
-    (`python -m positions evaluate` prints the bands). A demand on a discovered issue has no
-    runner-up, so its margin counts as 0.
+    One per thing that can go wrong: the issue match's margin over the runner-up issue (what; a
+    discovered issue has no runner-up, so 0, and its own flag), the cue's weight ("demands" 1.0 ... a
+    bare "will" 0.35: is it a position, and which way), how the holder was found (who), and whether the
+    document is a news report, where the holder is a reported speaker among many.
     """
     claim = candidate.claim
     cue_weight = claim.cue.weight if claim.cue is not None else (0.9 if claim.basis == "list-point" else 0.5)
-    logit = (CONFIDENCE_BIAS + CONFIDENCE_MARGIN * float(np.clip(margin, 0.0, 0.2))
-             + CONFIDENCE_CUE * cue_weight + CONFIDENCE_WHO * claim.certainty)
+    return np.array([float(np.clip(margin, 0.0, 0.2)), cue_weight, claim.certainty, float(discovered), float(news)])
+
+
+def _confidence(features: np.ndarray) -> float:
+    """Probability that the demand is right: party, issue and direction of stance.
+
+    A logistic model of confidence_features; `python -m positions evaluate` prints, per confidence
+    band, the share of demands that were right.
+    """
+    logit = CONFIDENCE_BIAS + float(np.dot(CONFIDENCE_WEIGHTS, features))
     return float(1.0 / (1.0 + np.exp(-logit)))
