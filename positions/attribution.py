@@ -155,11 +155,14 @@ class PartyIndex:
                 party = self.owner(match.group(0))
                 if party:
                     found.append((match.start(), match.end(), party))
-        found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
-        mentions: list[Mention] = []
+        # Overlapping names: the longest wins ("The Government of Tigray" is not "the government").
+        found.sort(key=lambda f: (-(f[1] - f[0]), f[0]))
+        kept: list[tuple[int, int, str]] = []
         for start, end, party in found:
-            if mentions and start < mentions[-1].end:
-                continue
+            if all(end <= a or start >= b for a, b, _ in kept):
+                kept.append((start, end, party))
+        mentions: list[Mention] = []
+        for start, end, party in sorted(kept):
             possessive = text[end:end + 2] in ("'s", "’s") or text[end:end + 1] in ("'", "’")
             mentions.append(Mention(start, end, "name", party, possessive))
         return mentions
@@ -527,6 +530,18 @@ class Attributor:
         if cue.kind == "attitude":
             segment_start = max((c.end for c in earlier), default=0)
             subject = self._subject(text, mentions, segment_start, cue.start)
+            if _COORDINATED_VERB.search(before):
+                # "Kyiv had handed the Russian side a list ... and demanded their return": the verb shares
+                # the clause's subject, not the nearest name (the object of the first verb).
+                # A report inside a relative clause ("children it says were taken") does not open a clause.
+                opening_from = max((c.end for c in earlier if not (c.kind == "report" and re.search(
+                    r"\b(?:it|they|he|she|which|who)\s+$", text[:c.start]))), default=0)
+                opening = next((m for m in mentions if opening_from <= m.start < min(cue.start, opening_from + 60)
+                                and m.kind != "outsider" and not m.possessive
+                                and not _PREPOSITION.search(text[max(0, m.start - 14):m.start])), None)
+                if opening is not None and opening.start < (subject.start if isinstance(subject, Mention)
+                                                            else cue.start):
+                    subject = opening
             if subject == "blocked":
                 return None
             if subject is not None:
@@ -758,6 +773,8 @@ def _blank(content: str) -> bool:
     return not any(w.lower() not in _FUNCTION_WORDS for w in re.findall(r"[A-Za-z]{3,}", content))
 
 
+# "... and demanded", ", and later urged": a verb phrase coordinated with the clause's first verb.
+_COORDINATED_VERB = re.compile(r"[^,;]\s+and\s+(?:(?:also|then|later|again|finally|has|have|had)\s+)?$")
 _PAST_REPORT = re.compile(r"said|saying|told|stated|wrote|announced|declared|insisted|made clear|reiterated|stressed",
                           re.IGNORECASE)
 _REPORTED_CLAUSE = re.compile(r"[^.;:?!\"“”]{0,60}?\bthat\s+(?!we\b|I\b|our\b|us\b)", re.IGNORECASE)

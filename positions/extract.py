@@ -419,6 +419,9 @@ def _without_names(text: str, index: PartyIndex) -> str:
     return stripped if content_words(stripped) >= 2 else text
 
 
+_DEONTIC = re.compile(r"\b(?:shall|must|should|ought to|is to|are to|has to|have to|needs? to)\b", re.IGNORECASE)
+
+
 def _main_claims(claims: list[Claim], unit: Sentence, voice: Voice, is_point: bool) -> list[Claim]:
     """Drop the claims that only echo a stronger one.
 
@@ -430,8 +433,12 @@ def _main_claims(claims: list[Claim], unit: Sentence, voice: Voice, is_point: bo
     if is_point and voice.party is not None and voice.kind in ("author", "label"):
         # Every point of a memorandum is its author's demand, whatever the grammatical subject
         # ("The United States shall commit to refrain from any attack" is Tavaran's demand).
-        claims = [dataclasses.replace(c, party=voice.party, basis="list-point") if c.basis != "possessor" else c
-                  for c in claims]
+        # Not a named subject's own verb, though: "The U.S. side has committed to cancel 91 points of its
+        # tariffs", in a Chinese statement, is the United States' commitment, reported.
+        # But "The United States shall commit to refrain from any attack" is what the author demands of it.
+        claims = [c if c.basis == "possessor" or (c.basis == "subject" and c.cue is not None and c.cue.kind == "attitude"
+                                                  and not _DEONTIC.search(unit.text[max(0, c.cue.start - 12):c.cue.end]))
+                  else dataclasses.replace(c, party=voice.party, basis="list-point") for c in claims]
     strong = {c.party for c in claims if c.cue is not None and c.cue.weight >= 0.5}
     kept = [c for c in claims if c.cue is None or c.cue.weight >= 0.5 or c.party not in strong]
     explicit = {c.party for c in kept if not c.anaphoric}
