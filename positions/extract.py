@@ -73,9 +73,12 @@ _ORDINAL = re.compile(r"^\s*(?:first|second|third|fourth|fifth|sixth|seventh|eig
 # "I want to thank ...", "let me say": courtesy, not a position.
 _SPEECH_ACT = re.compile(
     r"^\s*(?:to\s+)?(?:thank|say|stress|emphasi[sz]e|(?:start|begin)\s+(?:by|with|off)\b|note|repeat|remind|point out|"
-    r"clarify|add|be (?:absolutely |perfectly |very |quite )?clear\b|"
+    r"clarify|add|be (?:absolutely |perfectly |very |quite )?clear\b|like to (?:thank|welcome|say|begin|start)\b|"
+    r"welcome (?:all|(?:President|Prime Minister|Minister|Secretary|Chancellor|Ambassador|Mr|Ms|Mrs|Dr|His|Her)\b)|"
     r"welcome (?:you|everyone|everybody)|congratulate|express|make (?:it )?clear|take (?:a few |your )?questions)\b",
     re.IGNORECASE)
+# "**Health and pension." - the bold label of a Markdown list item, cut off by its own full stop.
+_BOLD_LABEL = re.compile(r"^\s*(?:\d+[.)]\s*)?\*\*\w[^*.:!?]{0,60}[.:]?\s*$")
 _BACKGROUND = re.compile(r"^\W*(?:preamble|background|introduction|context|history|summary|about)\b", re.IGNORECASE)
 _KIND_BY_GENRE = {"memorandum": "memorandum", "statement": "statement", "transcript": "statement",
                   "news": "news", "plan": "plan", "outcome": "outcome"}
@@ -297,6 +300,10 @@ def _candidates(source: int, units: list[Sentence], index: PartyIndex, author: s
     point_paragraph = -1
     background = False
     for n, unit in enumerate(units):
+        if _BOLD_LABEL.match(unit.text) and not unit.heading:
+            if unit.marker is not None:
+                point_paragraph = unit.paragraph  # the item's text, after its label, is still the point
+            continue
         if unit.heading:
             # A "Preamble" or "Background" section recounts; the positions come after it.
             background = bool(_BACKGROUND.match(unit.text))
