@@ -33,6 +33,9 @@ ANCHORS_PATH = Path(__file__).resolve().parent / "stance_anchors.yaml"
 WORD_WEIGHT = 0.05
 # Each direction word of an issue found in a content adds this to its topical score (two at most).
 TOPIC_WORD_BONUS = 0.04
+# This many direction words, all pushing one way, outweigh the anchors ("unhindered access for aid
+# convoys" is as near "access for aid agencies is closed" as to any FOR example).
+UNANIMOUS_WORDS = 2
 # A gap smaller than this is too close to call by anchors.
 DIRECTION_UNSURE = 0.03
 # Words that reverse what follows them; compared between a content and a motion when no anchors exist.
@@ -76,8 +79,10 @@ class Anchors:
         return self.word_evidence(text)[0]
 
     def word_evidence(self, text: str) -> tuple[int, bool]:
-        """(word_balance, whether a word was reversed by a negator or an undoing phrase before it)."""
+        """(word_balance, whether the words decide: one was reversed by a negator or an undoing phrase
+        before it, or several all push the same way)."""
         balance, reversed_word = 0, False
+        pushes: set[int] = set()
         for pattern, sign in ((self.for_words, 1), (self.against_words, -1)):
             for match in pattern.finditer(text) if pattern else ():
                 before = text[max(0, match.start() - 60):match.start()]
@@ -90,7 +95,10 @@ class Anchors:
                     flipped = True  # an undoing verb governs the word; itself a direction word, it counts as is
                 balance += -sign if flipped else sign
                 reversed_word |= flipped
-        return balance, reversed_word
+                pushes.add(-sign if flipped else sign)
+        # All the words push one way, and there are several: they decide, as a reversed word does.
+        unanimous = len(pushes) == 1 and abs(balance) >= UNANIMOUS_WORDS
+        return balance, reversed_word or unanimous
 
     def mentions(self, text: str) -> int:
         """How many of this issue's direction words the text uses: evidence of what it is about."""

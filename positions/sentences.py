@@ -67,6 +67,9 @@ def split_sentences(text: str) -> list[Sentence]:
             speaker = None  # a new section of a transcript starts without a speaker
         spans = [(block.start, block.end)] if block.heading else _spans_in(text, block, cuts)
         for index, (start, end) in enumerate(spans):
+            # "**Prisoners.** The release of ...": the sentence after a bold label starts after its closing "**".
+            closing = re.match(r"\*\*\s+(?=\S)", text[start:end])
+            start += closing.end() if closing else 0
             units.append(Sentence(
                 start, end, text[start:end], number,
                 marker=block.marker, speaker=speaker, heading=block.heading, first_in_paragraph=index == 0,

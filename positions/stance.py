@@ -85,7 +85,9 @@ def content_of(sentence: str, claim: Claim) -> Content:
     raw = sentence[start:end]
     without = _WITHOUT.search(raw)
     if without and condition is None and (claim.polarity < 0 or _LEADING_NEGATION.match(_THAT.sub("", raw))):
-        condition, condition_kind = (start + without.end(), end), "without"
+        tail = sentence[start + without.end():end]
+        kept = len(_ATTRIBUTION_TAIL.sub("", tail).rstrip(" .,;:\"”’"))  # ", Kell said." is not part of it
+        condition, condition_kind = (start + without.end(), start + without.end() + kept), "without"
         end = start + without.start()
         raw = raw[:without.start()]
     raw = _ATTRIBUTION_TAIL.sub("", raw)

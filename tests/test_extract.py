@@ -83,6 +83,35 @@ def test_a_conditional_acceptance_is_for_the_motion_with_its_condition(model):
     assert demand.condition == "provided that they are inspected at the border"
 
 
+@pytest.mark.parametrize(("sentence", "party", "issue", "stance"), [
+    # An undoing verb reverses the word it governs: cancelled tariffs are lowered trade barriers.
+    ("Northland will cancel 91 percentage points of its countermeasure tariffs.", "northland", "trade", 2),
+    ("Southland should stop abusing export controls against Northern companies.", "northland", "trade", 2),
+    ("Northland will lift some of the export restrictions it imposed in recent weeks.", "northland", "trade", 2),
+    ("Southland demanded that Northland give up enrichment altogether.", "southland", "nuclear", -2),
+])
+def test_an_undoing_verb_reverses_the_barrier_it_governs(model, sentence, party, issue, stance):
+    demands = run(sentence, parties=(NORTH, SOUTH), embedder=model, genres=["statement"],
+                  authors=["northland"]).demands
+    assert [(d.party, d.issue, d.stance) for d in demands][:1] == [(party, issue, stance)]
+
+
+def test_no_x_without_y_accepts_x_on_that_condition_and_demands_y(model):
+    demands = run("Northland will not allow a ceasefire without the release of all its prisoners, Kell said.",
+                  parties=(NORTH, SOUTH), embedder=model).demands
+    ceasefire = next(d for d in demands if d.issue == "ceasefire")
+    assert (ceasefire.party, ceasefire.stance) == ("northland", 1)
+    assert ceasefire.condition == "the release of all its prisoners"
+    assert any((d.party, d.issue, d.stance) == ("northland", "prisoners", 2) for d in demands)
+
+
+def test_a_report_headline_is_a_title_not_a_demand(model):
+    text = ("Northland and Southland agree new prisoner swap but stay far apart on a ceasefire\n\n"
+            "Kell said Northland was ready to start talks with Southland at any time.")
+    demands = run(text, parties=(NORTH, SOUTH), embedder=model, genres=["news"]).demands
+    assert [(d.party, d.issue, d.evidence[:4]) for d in demands] == [("northland", "process", "Kell")]
+
+
 # ------------------------------------------------------------------------------ who demands it
 
 
@@ -124,6 +153,32 @@ def test_transcript_lines_belong_to_their_speaker_and_questions_to_nobody(model)
             "MINISTER BRANDT: We are ready to exchange all prisoners next month.")
     assert [(p, i, s) for p, i, s, _ in found(run(text, parties=(NORTH, SOUTH), embedder=model))] == [
         ("southland", "reparations", -2), ("southland", "prisoners", 2)]
+
+
+def test_a_speaker_quoting_the_other_side_with_said_that_gives_the_other_sides_position(model):
+    text = ("Q: Kell said last week that the reactor must be dismantled. What is your response?\n\n"
+            "MINISTER BRANDT: Kell said in an interview that all enrichment must stop. That is unacceptable to us.")
+    demands = run(text, parties=(NORTH, SOUTH), embedder=model, genres=["transcript"], authors=["southland"]).demands
+    assert [(d.party, d.issue, d.stance) for d in demands] == [
+        ("northland", "nuclear", -2), ("northland", "nuclear", -2), ("southland", "nuclear", 2)]
+
+
+def test_a_coordinated_verb_belongs_to_its_clause_subject_and_the_longest_name_wins(model):
+    parties = (Party(id="ukraine", name="Ukraine", aliases=("Kyiv",)),
+               Party(id="russia", name="Russia", aliases=("Russian side", "the government")),
+               Party(id="region", name="Region", aliases=("Government of Tigray",)))
+    text = ("Kyiv handed the Russian side a list of children it says were deported and demanded their return.\n\n"
+            "The Government of Tigray remains fully committed to the talks on a ceasefire.")
+    assert [d.party for d in run(text, parties=parties, embedder=model).demands] == ["ukraine", "region"]
+
+
+def test_a_bold_label_is_not_a_demand_and_the_items_text_stays_a_point(model):
+    text = ("# Proposal of Northland\n\n1. **Prisoners.** The release of all prisoners held by Southland.\n"
+            "2. **Aid.** Unhindered access for aid convoys to the border districts.\n")
+    demands = run(text, parties=(NORTH, SOUTH), embedder=model, name="proposal.md").demands
+    assert [(d.party, d.issue, d.stance) for d in demands] == [
+        ("northland", "prisoners", 2), ("northland", "humanitarian", 2)]
+    assert not any(d.evidence.startswith("**") for d in demands)
 
 
 def test_numbered_points_belong_to_the_author_named_in_the_heading(model):
