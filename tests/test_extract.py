@@ -96,6 +96,16 @@ def test_an_undoing_verb_reverses_the_barrier_it_governs(model, sentence, party,
     assert [(d.party, d.issue, d.stance) for d in demands][:1] == [(party, issue, stance)]
 
 
+@pytest.mark.parametrize(("sentence", "stance"), [
+    # Leaving another's land hands it back; pulling out of one's own land cedes it.
+    ("Kyiv called on Russia to withdraw its troops from Ukrainian territory within 60 days.", -2),
+    ("Moscow demanded that Ukraine withdraw its forces from Ukrainian-held parts of the region.", 2),
+])
+def test_who_withdraws_from_whose_land_decides_the_direction_on_territory(model, sentence, stance):
+    demand = run(sentence, embedder=model).demands[0]
+    assert (demand.issue, demand.stance) == ("territory", stance)
+
+
 def test_no_x_without_y_accepts_x_on_that_condition_and_demands_y(model):
     demands = run("Northland will not allow a ceasefire without the release of all its prisoners, Kell said.",
                   parties=(NORTH, SOUTH), embedder=model).demands
