@@ -68,7 +68,9 @@ _LEXICON: list[tuple[str, CueKind, int, int, float]] = [
             r"(?:is|are|was|were|be|been|remains?|stands?|stood) (?:ready|prepared|willing) (?:to|for)",
             r"stands? ready", r"(?:ready|prepared|willing|available) to", r"determined to", r"intends? to",
             r"set as a (?:pre)?condition", r"conditions? (?=for\b|that\b)", r"precondition", r"prerequisite",
-            r"accept nothing less than",
+            r"accept nothing less than", r"threaten(?:s|ed|ing)?(?= (?:to (?!derail|collapse|unravel|undermine)|(?:new |further |more |fresh |higher )?"
+            r"(?:tariffs|duties|sanctions|countermeasures|retaliation|reprisals|a strike|strikes|strike action|"
+            r"military action|force)\b))",
             # "Armenia recognises Azerbaijan's territorial integrity": finite forms only. Not the bare verb
             # inside another's demand ("demanded that Varrenia recognise ..."), the passive ("shall be
             # recognised") or the adjective ("internationally recognised borders"), which no subject holds.

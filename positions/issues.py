@@ -120,7 +120,7 @@ _UNDOING = re.compile(
     r"\b(?:lift(?:s|ed|ing)?|remov\w+|cancel\w*|scrap(?:s|ped|ping)?|abolish\w*|dismantl\w+|roll\w* back|"
     r"revers\w+|undo(?:es|ing)?|undid|correct(?:s|ed|ing)?|repeal\w*|revok\w+|rescind\w*|stop(?:s|ped|ping)?|"
     r"halt\w*|eliminat\w+|phas\w+ out|give up|gave up|giving up|gives up|abandon\w*|renounc\w+|waiv\w+|"
-    r"suspend\w*|eas(?:e|es|ed|ing)|ends?|ended|ending|an end to|put an end to)"
+    r"suspend\w*|eas(?:e|es|ed|ing)|ends?|ended|ending|an end to|put an end to|exempt\w*|exemption from)"
     r"\s+(?:(?!and\b|but\b|or\b|while\b|then\b)[\w%'’.-]+\s+){0,7}$",
     re.IGNORECASE)
 

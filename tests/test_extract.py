@@ -89,6 +89,8 @@ def test_a_conditional_acceptance_is_for_the_motion_with_its_condition(model):
     ("Southland should stop abusing export controls against Northern companies.", "northland", "trade", 2),
     ("Northland will lift some of the export restrictions it imposed in recent weeks.", "northland", "trade", 2),
     ("Southland demanded that Northland give up enrichment altogether.", "southland", "nuclear", -2),
+    # A threat of countermeasures is a position against lower barriers; "threatened" alone is not a cue.
+    ("Southland threatened countermeasures on Northern goods if the talks failed.", "southland", "trade", -2),
 ])
 def test_an_undoing_verb_reverses_the_barrier_it_governs(model, sentence, party, issue, stance):
     demands = run(sentence, parties=(NORTH, SOUTH), embedder=model, genres=["statement"],
