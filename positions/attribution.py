@@ -614,6 +614,16 @@ class Attributor:
                 self.state.last_holder = main.party
         elif voice.kind == "report" and voice.party:
             self.state.last_holder = voice.party
+        elif unit.text.rstrip().endswith("?") and (asked := [m for m in self.index.names_in(unit.text)
+                                                              if not m.possessive]):
+            # "Q: Did the Venezuelans ask for anything more?" - "They raise sanctions every time."
+            self.state.last_holder = asked[0].party
+        elif (opening := _OPENING_NAME.match(unit.text)) is not None:
+            # "The Venezuelans have been clear. They would like ...": a party opening a sentence that states
+            # nothing itself is still what the next "they" refers to.
+            named = self.index.names_in(opening.group(0))
+            if named and not named[-1].possessive:
+                self.state.last_holder = named[-1].party
         if voice.party and voice.kind in ("report", "label", "quote"):
             self.state.last_voice = voice.party
             self.state.last_voice_paragraph = unit.paragraph
@@ -621,6 +631,9 @@ class Attributor:
             self.state.last_voice = None
 
 
+# The first words of a sentence, up to where its subject would end ("The Venezuelan government has ...").
+_OPENING_NAME = re.compile(r"^\W*(?:the\s+)?(?:[\w.'’-]+\s+){0,3}?[\w.'’-]+(?=\s+(?:has|have|had|is|are|was|were|will|would|"
+                           r"said|says|made|remains?|stays?)\b)", re.IGNORECASE)
 _DETERMINER = re.compile(
     r"\b(?:a|an|the|this|that|these|those|any|every|no|its|their|his|her|our|my)\s+"
     r"(?:(?:fair|new|latest|final|improved|revised|first|second|last|generous|formal|concrete|fresh|joint|previous|"
