@@ -530,7 +530,8 @@ class Attributor:
         if cue.kind == "attitude":
             segment_start = max((c.end for c in earlier), default=0)
             subject = self._subject(text, mentions, segment_start, cue.start)
-            if _COORDINATED_VERB.search(before):
+            participle = re.match(r"[a-z]+ing\b", text[cue.start:cue.end].lower()) and not _AUXILIARY_BEFORE.search(before)
+            if _COORDINATED_VERB.search(before) or participle:
                 # "Kyiv had handed the Russian side a list ... and demanded their return": the verb shares
                 # the clause's subject, not the nearest name (the object of the first verb).
                 # A report inside a relative clause ("children it says were taken") does not open a clause.
@@ -786,6 +787,9 @@ def _blank(content: str) -> bool:
     return not any(w.lower() not in _FUNCTION_WORDS for w in re.findall(r"[A-Za-z]{3,}", content))
 
 
+# "is proposing": a participle after an auxiliary is the clause's own verb, not a participle clause
+# ("Kyiv had written to Erdogan proposing that ...", whose subject is Kyiv's).
+_AUXILIARY_BEFORE = re.compile(r"\b(?:is|are|was|were|be|been|being|am|['’]s|['’]re|not)\s+(?:\w+\s+)?$", re.IGNORECASE)
 # "... and demanded", ", and later urged": a verb phrase coordinated with the clause's first verb.
 _COORDINATED_VERB = re.compile(r"[^,;]\s+and\s+(?:(?:also|then|later|again|finally|has|have|had)\s+)?$")
 _PAST_REPORT = re.compile(r"said|saying|told|stated|wrote|announced|declared|insisted|made clear|reiterated|stressed",

@@ -299,6 +299,7 @@ def _candidates(source: int, units: list[Sentence], index: PartyIndex, author: s
     found: list[_Candidate] = []
     point_paragraph = -1
     background = False
+    lead: Claim | None = None  # the position of a lead-in ("Network Rail has offered:") over the list after it
     for n, unit in enumerate(units):
         if _BOLD_LABEL.match(unit.text) and not unit.heading:
             if unit.marker is not None:
@@ -317,13 +318,23 @@ def _candidates(source: int, units: list[Sentence], index: PartyIndex, author: s
             next_voice = attributor.voice(following, index.mentions(following.text), cues_of[n + 1], None)
         mentions = index.mentions(unit.text)
         voice = attributor.voice(unit, mentions, cues, next_voice)
+        if lead is not None and unit.marker is None and unit.first_in_paragraph:
+            lead = None  # the list a lead-in introduced has ended
+        if lead is not None and unit.marker is not None:
+            voice = Voice(lead.party, "author")  # "Network Rail has offered: 1. A 5% increase ..."
         if unit.first_in_paragraph and _ORDINAL.match(unit.text):
             point_paragraph = unit.paragraph  # "First, ...", "Second, ...": points of a statement
         is_point = unit.marker is not None or unit.paragraph == point_paragraph
+        if unit.text.rstrip().endswith(":"):
+            lead = _lead_in(unit, attributor, voice, author)
         if unit.text.rstrip().endswith("?") or unit.text.rstrip().endswith(":"):
             attributor.remember(unit, voice, [])
             continue  # questions and list lead-ins ("proposes the following:") state no position
         claims = _main_claims(attributor.claims(unit, cues, voice, is_point), unit, voice, is_point)
+        if lead is not None and unit.marker is not None:
+            # The items of "X has offered:" are offers (tentative); of "X rejects:" rejections.
+            claims = [dataclasses.replace(c, polarity=c.polarity * lead.polarity, strength=min(c.strength, lead.strength))
+                      if c.basis == "list-point" else c for c in claims]
         previous = [i for i, c in enumerate(found) if c.source == source]
         for claim in claims:
             content = content_of(unit.text, claim)
@@ -427,6 +438,22 @@ def _without_names(text: str, index: PartyIndex) -> str:
 
 
 _DEONTIC = re.compile(r"\b(?:shall|must|should|ought to|is to|are to|has to|have to|needs? to)\b", re.IGNORECASE)
+
+
+def _lead_in(unit: Sentence, attributor: Attributor, voice: Voice, author: str | None) -> Claim | None:
+    """The one party's position a list lead-in takes on the items that follow ("Network Rail has offered:").
+
+    Only a lead-in naming another party than the document's author matters: the author's own lists
+    ("We propose the following:") are its points anyway.
+    """
+    text = unit.text.rstrip()[:-1] + " the following points."  # a content, so the cue has something to hold
+    probe = dataclasses.replace(unit, text=text)
+    held = [c for c in attributor.claims(probe, find_cues(text), voice, False)
+            if c.cue is not None and c.cue.kind in ("attitude", "nominal")]
+    parties = {c.party for c in held}
+    if len(parties) != 1 or parties == {author}:
+        return None
+    return held[-1]
 
 
 def _main_claims(claims: list[Claim], unit: Sentence, voice: Voice, is_point: bool) -> list[Claim]:

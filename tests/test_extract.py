@@ -184,6 +184,22 @@ def test_a_coordinated_verb_belongs_to_its_clause_subject_and_the_longest_name_w
     assert [d.party for d in run(text, parties=parties, embedder=model).demands] == ["ukraine", "region"]
 
 
+def test_a_lead_in_naming_the_other_side_gives_it_the_list_that_follows(model):
+    text = ("# Bargaining update from the Northland union\n\nIn summary, Southland has offered:\n\n"
+            "1. A 5% pay increase for this year and 4% next year.\n2. A guarantee of job security for all staff.\n\n"
+            "We demand a pay rise that matches inflation.\n")
+    demands = run(text, parties=(NORTH, SOUTH), embedder=model, name="update.md", authors=["northland"]).demands
+    assert [(d.party, d.issue, d.stance) for d in demands] == [
+        ("southland", "labour", 1), ("southland", "labour", 1), ("northland", "labour", 2)]
+
+
+def test_a_participle_after_an_object_belongs_to_the_clause_subject(model):
+    parties = (Party(id="ukraine", name="Ukraine", aliases=("Kyiv",)),
+               Party(id="turkey", name="Turkey", aliases=("Erdogan", "Turkish")))
+    text = "Kyiv had written to Turkish President Erdogan proposing that the grain corridor keep working."
+    assert [d.party for d in run(text, parties=parties, embedder=model).demands] == ["ukraine"]
+
+
 def test_a_bold_label_is_not_a_demand_and_the_items_text_stays_a_point(model):
     text = ("# Proposal of Northland\n\n1. **Prisoners.** The release of all prisoners held by Southland.\n"
             "2. **Aid.** Unhindered access for aid convoys to the border districts.\n")
