@@ -69,6 +69,7 @@ class Anchors:
     against_examples: tuple[str, ...] = ()
     for_words: re.Pattern[str] | None = None
     against_words: re.Pattern[str] | None = None
+    topic_words: re.Pattern[str] | None = None  # say what a content is about, not which way it points
 
     def word_balance(self, text: str) -> int:
         """Words pushing the motion forward minus words pushing it back.
@@ -102,7 +103,7 @@ class Anchors:
 
     def mentions(self, text: str) -> int:
         """How many of this issue's direction words the text uses: evidence of what it is about."""
-        return sum(len(p.findall(text)) for p in (self.for_words, self.against_words) if p)
+        return sum(len(p.findall(text)) for p in (self.for_words, self.against_words, self.topic_words) if p)
 
 
 # A negator, or an "undoing" phrase ("drop its bid to", "give up its plans to"), right before a word.
@@ -137,6 +138,7 @@ def stance_anchors(path: Path = ANCHORS_PATH) -> dict[str, Anchors]:
         issue_id: Anchors(
             tuple(entry.get("for_examples", ())), tuple(entry.get("against_examples", ())),
             _word_pattern(entry.get("for_words", ())), _word_pattern(entry.get("against_words", ())),
+            _word_pattern(entry.get("topic_words", ())),
         )
         for issue_id, entry in data["issues"].items()
     }
