@@ -1,8 +1,8 @@
 """Fit the extraction confidence (CONFIDENCE_WEIGHTS and CONFIDENCE_BIAS in positions/extract.py).
 
 Runs the pipeline over every labelled development case (tests/devset, tests/devset-real,
-tests/validation; never tests/blind) keeping every demand, marks each right or wrong the way
-`evaluate` does (matched, same party, same issue, same stance sign), and fits a logistic regression of
+tests/devset-real2, tests/validation; never the blind sets) keeping every demand, marks each right or
+wrong the way `evaluate` does (matched, same party, same issue, same stance sign), and fits a logistic regression of
 rightness on confidence_features. Prints the weights to paste into extract.py and, per set, how often
 demands in each band of the fitted confidence were right.
 
@@ -23,7 +23,7 @@ from positions import extract as pipeline  # noqa: E402
 from positions.embedding import get_embedder  # noqa: E402
 from positions.evaluation import evaluate, load_devset  # noqa: E402
 
-SETS = ("devset", "devset-real", "validation")
+SETS = ("devset", "devset-real", "devset-real2", "validation")
 L2 = 0.01  # a little shrinkage: a feature that never varies in a set must not get a huge weight
 
 

@@ -583,14 +583,16 @@ def test_the_pipeline_meets_its_quality_targets_on_the_development_set(model):
     assert all(r.scores.relations_right > 0 for r in results if r.scores.relations_total)
 
 
-# Floors for the two harder sets the pipeline is developed on: real negotiations written in the
-# styles real sources use (tests/devset-real) and the first held-out set, now used for error
-# analysis (tests/validation). No target was set for them; each floor sits under what extract-3
-# measured (devset-real: precision 0.707, recall 0.813, stance 0.809, relations 0.326; validation:
-# 0.847, 0.782, 0.870, 0.469), so that a change which helps the fictional set by hurting real text fails.
+# Floors for the harder sets the pipeline is developed on: real negotiations written in the styles real
+# sources use (tests/devset-real, tests/devset-real2) and the first held-out set, now used for error
+# analysis (tests/validation). No target was set for them; each floor sits under what extract-3 measured
+# (precision, recall, stance, relations: devset-real 0.711, 0.839, 0.797, 0.372; devset-real2 0.635, 0.717,
+# 0.803, 0.312; validation 0.851, 0.803, 0.876, 0.469), so that a change which helps the fictional set by
+# hurting real text fails.
 HARDER_FLOORS = {
-    "devset-real": {"precision": 0.66, "recall": 0.76, "stance_accuracy": 0.76, "relation_accuracy": 0.26},
-    "validation": {"precision": 0.80, "recall": 0.73, "stance_accuracy": 0.82, "relation_accuracy": 0.38},
+    "devset-real": {"precision": 0.66, "recall": 0.79, "stance_accuracy": 0.75, "relation_accuracy": 0.30},
+    "devset-real2": {"precision": 0.59, "recall": 0.67, "stance_accuracy": 0.75, "relation_accuracy": 0.24},
+    "validation": {"precision": 0.80, "recall": 0.75, "stance_accuracy": 0.83, "relation_accuracy": 0.40},
 }
 
 
