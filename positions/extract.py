@@ -664,10 +664,12 @@ def withdrawal_direction(text: str, holder: str, index: PartyIndex) -> int:
 def _firm(candidate: _Candidate) -> bool:
     cue = candidate.claim.cue
     firm_cue = cue is None or (cue.weight >= 0.8 and cue.kind != "nominal")
-    # Only a firm demand FOR something can be the motion of a new issue ("never asked for a coin" cannot).
-    # Nor can a content too thin to name a topic ("ready for every scenario", "with all my heart").
-    return (firm_cue and candidate.claim.strength == 2 and candidate.claim.polarity > 0
-            and not candidate.claim.anaphoric and content_words(_raw_content(candidate)) >= 3)
+    # Only a firm position can be the motion of a new issue, and only one whose content names a topic:
+    # not "ready for every scenario" or "with all my heart". A refusal needs more words to do so
+    # ("refused to extend the Black Sea Grain Initiative" can, "never asked for a coin" cannot).
+    words = content_words(_raw_content(candidate))
+    return (firm_cue and candidate.claim.strength == 2 and not candidate.claim.anaphoric
+            and (words >= 3 if candidate.claim.polarity > 0 else words >= 5))
 
 
 def _raw_content(candidate: _Candidate) -> str:
