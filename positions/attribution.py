@@ -314,6 +314,12 @@ class Attributor:
             if _COMMENTATOR.search(window) or (after and after[0].kind == "outsider") \
                     or re.match(r"\s+(?:[A-Z][\w.'’-]+\s+){1,3}", text[cue.end:]):
                 return "outsider"  # a named person who is not a party, or a commentator
+        if re.search(r"[^,;]\s+and\s+(?:(?:also|later|then)\s+)?$", before_text + " "):
+            # "MacKinnon urged both sides to reach a deal and said he would ...": the clause's subject speaks.
+            opening = next((m for m in mentions if m.end <= cue.start and m.kind == "name" and not m.possessive
+                            and not _PREPOSITION.search(text[max(0, m.start - 14):m.start])), None)
+            if opening is not None and opening.start < 60:
+                return self._resolve(opening)
         candidates = [m for m in mentions if m.end <= cue.start and cue.start - m.end <= 60
                       and not _PREPOSITION.search(text[max(0, m.start - 14):m.start])
                       and not (m.possessive and not _SPEAKER_NOUN.match(text[m.end + 2:m.end + 40]))]

@@ -71,9 +71,12 @@ CONFIDENCE_BIAS = -4.07
 _ORDINAL = re.compile(r"^\s*(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|finally|lastly)\b,?",
                       re.IGNORECASE)
 # "I want to thank ...", "let me say": courtesy, not a position.
+# A verb of saying counts only as such: "I want to add that ..." is, "it needs to add weekend delivery" is not.
 _SPEECH_ACT = re.compile(
-    r"^\s*(?:to\s+)?(?:thank|say|stress|emphasi[sz]e|(?:start|begin)\s+(?:by|with|off)\b|note|repeat|remind|point out|"
-    r"clarify|add|be (?:absolutely |perfectly |very |quite )?clear\b|like to (?:thank|welcome|say|begin|start)\b|"
+    r"^\s*(?:to\s+)?(?:thank|(?:say|stress|emphasi[sz]e|note|repeat|point out|clarify|add|reiterate)"
+    r"(?=\s*(?:that\b|this\b|again\b|here\b|once more\b|[,:.]|$))|(?:start|begin)\s+(?:by|with|off)\b|"
+    r"remind (?:you|everyone|everybody|all)\b|be (?:absolutely |perfectly |very |quite )?clear\b|"
+    r"like to (?:thank|welcome|say|begin|start)\b|"
     r"welcome (?:all|(?:President|Prime Minister|Minister|Secretary|Chancellor|Ambassador|Mr|Ms|Mrs|Dr|His|Her)\b)|"
     r"welcome (?:you|everyone|everybody)|congratulate|express|make (?:it )?clear|take (?:a few |your )?questions)\b",
     re.IGNORECASE)

@@ -51,7 +51,8 @@ _STOPWORDS = frozenset(
     "any all its own than then so such which who whom whose what when where while also has have had do does "
     "did into over under about after before until unless only more most other some each both between up out "
     "said says say told demands demand demanded wants want calls call urged urges insists insisted proposes "
-    "proposed agrees agreed accept accepts accepted reject rejects rejected ready prepared willing".split())
+    "proposed agrees agreed accept accepts accepted reject rejects rejected ready prepared willing need needs "
+    "needed".split())
 
 
 @lru_cache(maxsize=4)

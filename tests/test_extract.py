@@ -200,6 +200,20 @@ def test_a_participle_after_an_object_belongs_to_the_clause_subject(model):
     assert [d.party for d in run(text, parties=parties, embedder=model).demands] == ["ukraine"]
 
 
+def test_labour_disputes_read_as_labour_and_speech_verbs_only_as_speech(model):
+    parties = (Party(id="union", name="Union", aliases=("the union", "Simpson")),
+               Party(id="post", name="Canada Post", aliases=("the corporation", "the employer")),
+               Party(id="canada", name="Canada", aliases=("MacKinnon", "Ottawa")))
+    text = ("The corporation says it needs to add weekend parcel delivery using part-time workers.\n\n"
+            "Simpson said the strike would continue until the employer returned with a serious offer.\n\n"
+            "MacKinnon urged both sides to reach a deal before Christmas and said he would name a mediator.")
+    demands = run(text, parties=parties, embedder=model).demands
+    assert demands[0].party == "post" and "weekend parcel delivery" in demands[0].text  # "needs to add" is no speech act
+    assert ("union", "labour") in [(d.party, d.issue) for d in demands]  # a strike, not a military one
+    assert all(d.issue != "ceasefire" for d in demands)
+    assert [d.party for d in demands if d.evidence.startswith("MacKinnon")] == ["canada"]
+
+
 def test_a_bold_label_is_not_a_demand_and_the_items_text_stays_a_point(model):
     text = ("# Proposal of Northland\n\n1. **Prisoners.** The release of all prisoners held by Southland.\n"
             "2. **Aid.** Unhindered access for aid convoys to the border districts.\n")
