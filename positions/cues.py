@@ -51,13 +51,13 @@ _ADV = r"(?: (?:instead|also|again|now|repeatedly|once more|still|further|rather
 # where the longer match wins.
 _LEXICON: list[tuple[str, CueKind, int, int, float]] = [
     # --- for the content, firm
-    (_words(r"demand(?:s|ed|ing)?", r"insist(?:s|ed|ing)?(?: on| that)?", rf"call(?:s|ed|ing)?{_ADV} for",
-            r"call(?:s|ed|ing)? on(?=(?: [\w.'’-]+){1,6} to\b)", r"urg(?:e|es|ed|ing)", rf"press(?:es|ed|ing)?{_ADV} for",
+    (_words(r"demand(?:s|ed|ing)?", r"insist(?:s|ed|ing)?(?: on| upon| that)?", rf"call(?:s|ed|ing)?{_ADV} for",
+            r"call(?:s|ed|ing)? (?:up)?on(?=(?: [\w.'’-]+){1,6} to\b)", r"urg(?:e|es|ed|ing)", rf"press(?:es|ed|ing)?{_ADV} for",
             r"press(?:es|ed|ing)?(?=(?: [\w.'’-]+){1,4} to\b)",
             rf"push(?:es|ed|ing)?{_ADV} for", r"want(?:s|ed|ing)?", r"(?:would|['’]d) (?:very much |really )?like(?: to see)?(?! to (?:thank|welcome|say|begin|start))",
             r"seek(?:s|ing)?", r"sought",
             r"propos(?:e|es|ed|ing)", r"put(?:s|ting)? forward",
-            r"agree(?:s|d|ing)?(?: to| on| that)?", r"accept(?:s|ed|ing)?", r"support(?:s|ed|ing)?",
+            r"agree(?:s|d|ing)?(?: to| on| upon| that)?", r"accept(?:s|ed|ing)?", r"support(?:s|ed|ing)?",
             r"back(?:s|ed|ing)", r"endors(?:e|es|ed|ing)", r"welcom(?:e|es|ed|ing)",
             r"favou?r(?:s|ed|ing)?", r"in favou?r of", r"advocat(?:e|es|ed|ing)", rf"ask(?:s|ed|ing)?{_ADV} for",
             r"request(?:s|ed|ing)?", r"requir(?:e|es|ed|ing)", r"ask(?:s)?(?=(?: [\w.'’-]+){1,4} to\b)", r"commit(?:s|ted|ting)? to",
