@@ -560,6 +560,12 @@ class Attributor:
                 # A subject that is no party ("Two-way trade supports 210,000 jobs", "The Department
                 # of Agriculture has tools to support farmers") holds no party's position.
                 return None
+        # "For Moscow, the neutrality of Ukraine is non-negotiable": the party the sentence opens with.
+        opening = _FOR_PARTY.match(text)
+        if cue.kind == "modal" and opening:
+            named = [m for m in mentions if m.start == opening.end() and m.kind == "name"]
+            if named:
+                return [named[0].party], "subject"  # type: ignore[list-item]
         # Modal (or an attitude verb without a subject of its own): the voice holds it.
         if voice.party is not None:
             return [voice.party], _voice_basis(voice)
@@ -793,6 +799,7 @@ def _blank(content: str) -> bool:
     return not any(w.lower() not in _FUNCTION_WORDS for w in re.findall(r"[A-Za-z]{3,}", content))
 
 
+_FOR_PARTY = re.compile(r"^\W*(?:for|to|in the view of)\s+(?:the\s+)?(?=[^,]{1,60},)", re.IGNORECASE)
 # "is proposing": a participle after an auxiliary is the clause's own verb, not a participle clause
 # ("Kyiv had written to Erdogan proposing that ...", whose subject is Kyiv's).
 _AUXILIARY_BEFORE = re.compile(r"\b(?:is|are|was|were|be|been|being|am|['’]s|['’]re|not)\s+(?:\w+\s+)?$", re.IGNORECASE)

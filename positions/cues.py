@@ -69,7 +69,9 @@ _LEXICON: list[tuple[str, CueKind, int, int, float]] = [
             r"(?:is|are|was|were|be|been|remains?|stands?|stood) (?:ready|prepared|willing) (?:to|for)",
             r"stands? ready", r"(?:ready|prepared|willing|available) to", r"determined to", r"intends? to",
             r"set as a (?:pre)?condition", r"conditions? (?=for\b|that\b)", r"precondition", r"prerequisite",
-            r"accept nothing less than", r"threaten(?:s|ed|ing)?(?= (?:to (?!derail|collapse|unravel|undermine)|(?:new |further |more |fresh |higher )?"
+            r"accept nothing less than",
+            # "The Kremlin has made the lifting of sanctions a condition for any deal": what is made a condition.
+            r"made(?= (?:[\w'’-]+ ){1,8}(?:a |the |its )?(?:key |main |central |firm )?(?:pre)?condition)", r"threaten(?:s|ed|ing)?(?= (?:to (?!derail|collapse|unravel|undermine)|(?:new |further |more |fresh |higher )?"
             r"(?:tariffs|duties|sanctions|countermeasures|retaliation|reprisals|a strike|strikes|strike action|"
             r"military action|force)\b))",
             # "Armenia recognises Azerbaijan's territorial integrity": finite forms only. Not the bare verb
@@ -109,7 +111,9 @@ _LEXICON: list[tuple[str, CueKind, int, int, float]] = [
      r"|(?<=inalienable )right(?: to| under| of)?", "modal", 1, 2, 0.8),
     # --- nominal: a position named by a noun, held by its possessor ("Kyiv's call for", "demands by Moscow")
     (_words(r"calls?", r"demands?", r"proposals?", r"offers?", r"plans?", r"insistence", r"requests?",
-            r"push", r"bid", r"ultimatum", r"terms", r"conditions", r"suggestions?", r"initiative"),
+            r"push", r"bid", r"ultimatum", r"terms", r"conditions", r"suggestions?", r"initiative",
+            # "Kyiv's position is that ...", "the union's top priority is job security": held by the possessor.
+            r"position", r"stance", r"priority", r"priorities", r"red lines?", r"goal", r"objective"),
      "nominal", 1, 2, 0.5),
     (_words(r"refusal", r"rejection", r"opposition"), "nominal", -1, 2, 0.5),
     # --- reporting verbs: name a speaker
@@ -175,9 +179,11 @@ def find_cues(text: str) -> list[Cue]:
 
 def _is_position_noun(text: str, start: int, end: int) -> bool:
     """A position noun counts with a possessor or a complement: "Kyiv's call for", "demands by Moscow"."""
-    before = text[max(0, start - 3):start]
+    before = text[max(0, start - 30):start]
     after = text[end:end + 12]
-    return before.endswith(("'s ", "’s ")) or bool(_NOMINAL_MARKERS.match(after)) or after.lstrip().startswith(("by ", "from "))
+    # "Kyiv's call", "the union's top priority", "Moscow's key demands".
+    possessed = re.search(r"['’]s\s+(?:(?:key|main|top|central|first|core|latest|new|own|chief|principal)\s+)?$", before)
+    return bool(possessed) or bool(_NOMINAL_MARKERS.match(after)) or after.lstrip().startswith(("by ", "from "))
 
 
 def _is_passive_modifier(text: str, start: int, end: int) -> bool:

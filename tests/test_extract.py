@@ -124,6 +124,17 @@ def test_a_report_headline_is_a_title_not_a_demand(model):
     assert [(d.party, d.issue, d.evidence[:4]) for d in demands] == [("northland", "process", "Kell")]
 
 
+@pytest.mark.parametrize(("sentence", "party", "issue", "stance"), [
+    ("Kyiv's position is that any ceasefire must be unconditional.", "ukraine", "ceasefire", 2),
+    ("For Moscow, the neutrality of Ukraine is non-negotiable.", "russia", "alliances", -2),
+    ("The Kremlin has made the lifting of sanctions a condition for any deal.", "russia", "sanctions", 2),
+    ("We call upon the international community to ensure that Moscow abides by the ceasefire, Kyiv said.",
+     "ukraine", "ceasefire", 2),
+])
+def test_positions_stated_through_nouns_openings_and_conditions(model, sentence, party, issue, stance):
+    assert found(run(sentence, embedder=model))[0][:3] == (party, issue, stance)
+
+
 # ------------------------------------------------------------------------------ who demands it
 
 
