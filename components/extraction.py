@@ -73,7 +73,9 @@ def page(
     st.caption(
         "The model reads the document, finds who demands what, scores each demand's stance on an issue's "
         "motion and says how sure it is. Check every line against its evidence: this is a suggestion, "
-        "not a curated list." + ("" if access.can_edit else " Read-only: extracting changes nothing.")
+        "not a curated list. On real documents it was never tuned on, lines with confidence 0.7 or more had "
+        "party, issue and direction right about half to two thirds of the time, lines under 0.4 fewer than "
+        "one in five (tests/blind)." + ("" if access.can_edit else " Read-only: extracting changes nothing.")
     )
     key = f"extract:{negotiation.slug}"
     request = extraction_controls(negotiation, state)
