@@ -336,7 +336,8 @@ def _candidates(source: int, units: list[Sentence], index: PartyIndex, author: s
         claims = _main_claims(attributor.claims(unit, cues, voice, is_point), unit, voice, is_point)
         if lead is not None and unit.marker is not None:
             # The items of "X has offered:" are offers (tentative); of "X rejects:" rejections.
-            claims = [dataclasses.replace(c, polarity=c.polarity * lead.polarity, strength=min(c.strength, lead.strength))
+            claims = [dataclasses.replace(c, polarity=c.polarity * lead.polarity,
+                                          strength=min(c.strength, lead.strength))
                       if c.basis == "list-point" else c for c in claims]
         previous = [i for i, c in enumerate(found) if c.source == source]
         for claim in claims:
@@ -443,6 +444,12 @@ def _without_names(text: str, index: PartyIndex) -> str:
 _DEONTIC = re.compile(r"\b(?:shall|must|should|ought to|is to|are to|has to|have to|needs? to)\b", re.IGNORECASE)
 
 
+def _own_commitment(claim: Claim, text: str) -> bool:
+    cue = claim.cue
+    return (claim.basis == "subject" and cue is not None and cue.kind == "attitude"
+            and not _DEONTIC.search(text[max(0, cue.start - 12):cue.end]))
+
+
 def _lead_in(unit: Sentence, attributor: Attributor, voice: Voice, author: str | None) -> Claim | None:
     """The one party's position a list lead-in takes on the items that follow ("Network Rail has offered:").
 
@@ -469,12 +476,10 @@ def _main_claims(claims: list[Claim], unit: Sentence, voice: Voice, is_point: bo
     """
     if is_point and voice.party is not None and voice.kind in ("author", "label"):
         # Every point of a memorandum is its author's demand, whatever the grammatical subject
-        # ("The United States shall commit to refrain from any attack" is Tavaran's demand).
-        # Not a named subject's own verb, though: "The U.S. side has committed to cancel 91 points of its
-        # tariffs", in a Chinese statement, is the United States' commitment, reported.
-        # But "The United States shall commit to refrain from any attack" is what the author demands of it.
-        claims = [c if c.basis == "possessor" or (c.basis == "subject" and c.cue is not None and c.cue.kind == "attitude"
-                                                  and not _DEONTIC.search(unit.text[max(0, c.cue.start - 12):c.cue.end]))
+        # ("The United States shall commit to refrain from any attack" is Tavaran's demand), except a
+        # named subject's own verb without a "shall": "The U.S. side has committed to cancel 91 points
+        # of its tariffs", in a Chinese statement, is the United States' commitment, reported.
+        claims = [c if c.basis == "possessor" or _own_commitment(c, unit.text)
                   else dataclasses.replace(c, party=voice.party, basis="list-point") for c in claims]
     strong = {c.party for c in claims if c.cue is not None and c.cue.weight >= 0.5}
     kept = [c for c in claims if c.cue is None or c.cue.weight >= 0.5 or c.party not in strong]
