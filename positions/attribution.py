@@ -314,11 +314,10 @@ class Attributor:
             if _COMMENTATOR.search(window) or (after and after[0].kind == "outsider") \
                     or re.match(r"\s+(?:[A-Z][\w.'’-]+\s+){1,3}", text[cue.end:]):
                 return "outsider"  # a named person who is not a party, or a commentator
-        if re.search(r"[^,;]\s+and\s+(?:(?:also|later|then)\s+)?$", before_text + " "):
+        if _COORDINATED_VERB.search(before_text + " "):
             # "MacKinnon urged both sides to reach a deal and said he would ...": the clause's subject speaks.
-            opening = next((m for m in mentions if m.end <= cue.start and m.kind == "name" and not m.possessive
-                            and not _PREPOSITION.search(text[max(0, m.start - 14):m.start])), None)
-            if opening is not None and opening.start < 60:
+            opening = _first_subject(text, mentions, 0, cue.start, names_only=True)
+            if opening is not None:
                 return self._resolve(opening)
         candidates = [m for m in mentions if m.end <= cue.start and cue.start - m.end <= 60
                       and not _PREPOSITION.search(text[max(0, m.start - 14):m.start])
@@ -543,9 +542,7 @@ class Attributor:
                 # A report inside a relative clause ("children it says were taken") does not open a clause.
                 opening_from = max((c.end for c in earlier if not (c.kind == "report" and re.search(
                     r"\b(?:it|they|he|she|which|who)\s+$", text[:c.start]))), default=0)
-                opening = next((m for m in mentions if opening_from <= m.start < min(cue.start, opening_from + 60)
-                                and m.kind != "outsider" and not m.possessive
-                                and not _PREPOSITION.search(text[max(0, m.start - 14):m.start])), None)
+                opening = _first_subject(text, mentions, opening_from, cue.start)
                 if opening is not None and opening.start < (subject.start if isinstance(subject, Mention)
                                                             else cue.start):
                     subject = opening
@@ -800,6 +797,20 @@ def _blank(content: str) -> bool:
 
 
 _FOR_PARTY = re.compile(r"^\W*(?:for|to|in the view of)\s+(?:the\s+)?(?=[^,]{1,60},)", re.IGNORECASE)
+def _first_subject(text: str, mentions: list[Mention], start: int, end: int, *,
+                   names_only: bool = False) -> Mention | None:
+    """The first mention within 60 characters of `start` (and before `end`) that can open a clause as its
+    subject: not a possessive, not after a preposition, not an outsider."""
+    for mention in mentions:
+        if not (start <= mention.start < min(end, start + 60) and mention.end <= end):
+            continue
+        if mention.possessive or mention.kind == "outsider" or (names_only and mention.kind != "name"):
+            continue
+        if not _PREPOSITION.search(text[max(0, mention.start - 14):mention.start]):
+            return mention
+    return None
+
+
 # "is proposing": a participle after an auxiliary is the clause's own verb, not a participle clause
 # ("Kyiv had written to Erdogan proposing that ...", whose subject is Kyiv's).
 _AUXILIARY_BEFORE = re.compile(r"\b(?:is|are|was|were|be|been|being|am|['’]s|['’]re|not)\s+(?:\w+\s+)?$", re.IGNORECASE)

@@ -19,7 +19,7 @@ import dataclasses
 import re
 from typing import Literal
 
-from positions.attribution import Claim
+from positions.attribution import Claim, PartyIndex
 from positions.cues import find_condition, opens_sentence
 
 # Negators removed from the text that is embedded; their effect is applied by rule instead.
@@ -220,3 +220,34 @@ def demanding_condition(sentence: str, content: Content) -> str | None:
         return None
     rest = text[match.end():].strip(" ,;")
     return rest if len(rest.split()) >= 3 else None
+
+
+# "Israel to withdraw its troops from southern Lebanon": who leaves whose land decides the direction on
+# territory. An army leaving another party's land hands it back (against a change of control); a party
+# pulling out of its own land cedes it (for). The embedding sees "withdraw" and a place, not whose.
+_WITHDRAWAL = re.compile(
+    r"\b(?:withdraw\w*|withdrew|pull\w*(?: \w+){0,3} (?:out|back)|leav(?:e|es|ing)|left|evacuat\w*|retreat\w*)\b"
+    r"(?P<rest>.{0,90})", re.IGNORECASE)
+_FROM_PLACE = re.compile(r"^(?:\s+of\s+(?P<who>[^,;.]{1,60}?))?[^,;.]*?\b(?:from|out of)\b(?P<place>[^,;.]{0,60})",
+                         re.IGNORECASE)
+_OWN = re.compile(r"\b(?:our|my)\b", re.IGNORECASE)
+DIRECTION_FLOOR = 0.05
+
+
+def withdrawal_direction(text: str, holder: str, index: PartyIndex) -> int:
+    """+1 if the content has a party leave its own land, -1 another's, 0 if it says no such thing."""
+    match = _WITHDRAWAL.search(text)
+    place = _FROM_PLACE.match(match.group("rest")) if match else None
+    if place is None:
+        return 0
+    owners = {m.party for m in index.names_in(place.group("place"))}
+    if not owners and _OWN.search(place.group("place")):
+        owners = {holder}  # "withdraw from our territory"
+    if len(owners) != 1:
+        return 0
+    # "the withdrawal of government forces from ...": the nominal names who leaves after "of".
+    who = place.group("who") or ""
+    named = [m.party for m in index.names_in(who)] or [
+        m.party for m in index.names_in(text[:match.start()]) if not m.possessive]
+    leaving = named[-1] if named else holder
+    return 1 if owners == {leaving} else -1
